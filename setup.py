@@ -1,0 +1,33 @@
+"""Build of the C extension; metadata lives in pyproject.toml."""
+
+import numpy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+# -O3 is what makes GCC (before 13) vectorise the contiguous loops; the
+# instruction sets beyond the baseline are chosen at run time, never -march.
+UNIX_FLAGS = ["-O3", "-std=c11", "-fno-strict-aliasing"]
+MSVC_FLAGS = ["/O2"]
+
+
+class BuildExt(build_ext):
+    def build_extensions(self):
+        flags = MSVC_FLAGS if self.compiler.compiler_type == "msvc" else UNIX_FLAGS
+        for ext in self.extensions:
+            ext.extra_compile_args = flags + ext.extra_compile_args
+        super().build_extensions()
+
+
+ufuncs = Extension(
+    "mitchell._ufuncs",
+    sources=["mitchell/_ufuncs.pyx", "csrc/loops.c", "csrc/contiguous.c"],
+    include_dirs=["csrc", numpy.get_include()],
+    depends=["csrc/ieee754.h", "csrc/kernels.h", "csrc/loops.h", "csrc/contiguous.h"],
+    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_25_API_VERSION")],
+)
+
+setup(
+    ext_modules=cythonize([ufuncs], compiler_directives={"language_level": "3"}),
+    cmdclass={"build_ext": BuildExt},
+)
