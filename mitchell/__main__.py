@@ -1,0 +1,35 @@
+"""Command line: ``python -m mitchell [demo|verify|bench] ...``.
+
+Each subcommand lives in its own module and is imported only when chosen.
+"""
+
+import argparse
+import importlib
+import sys
+
+# subcommand -> (module implementing add_arguments(parser) and run(args), help)
+SUBCOMMANDS = {
+    "demo": ("mitchell._demo", "a few Mitchell products next to the exact ones"),
+}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m mitchell",
+        description="Mitchell's multiplication-free approximate arithmetic.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    modules = {}
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        module = importlib.import_module(module_name)
+        modules[name] = module
+        module.add_arguments(sub.add_parser(name, help=help_text, description=help_text))
+    args = parser.parse_args(argv)
+    command = args.command or "demo"
+    if args.command is None:
+        args = parser.parse_args([command])
+    return modules[command].run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
