@@ -185,6 +185,24 @@ MITCHELL_INLINE uint64_t mitchell_div_bits(uint64_t a, uint64_t b, unsigned eb, 
     return mitchell_div_general(a, b, eb, fb, flags);
 }
 
+/*
+ * Mitchell's original integer algorithm on magnitudes below 2^32: with
+ * a = 2^k1 + x1 and b = 2^k2 + x2 (leading-one detection), the Mitchell
+ * product 2^(k1+k2) (1 + x1/2^k1 + x2/2^k2) is the integer
+ * 2^(k1+k2) + x1 2^k2 + x2 2^k1, or 2 (x1 2^k2 + x2 2^k1) when the two
+ * fractions add up to 1 or more.  Exact, never above a*b, zero for zero.
+ */
+MITCHELL_INLINE uint64_t mitchell_imul_magnitude(uint64_t a, uint64_t b)
+{
+    if (a == 0 || b == 0)
+        return 0;
+    int k1 = ieee_msb_index(a), k2 = ieee_msb_index(b);
+    uint64_t x1 = a - ((uint64_t)1 << k1), x2 = b - ((uint64_t)1 << k2);
+    uint64_t unit = (uint64_t)1 << (k1 + k2);
+    uint64_t cross = (x1 << k2) + (x2 << k1); /* unit * (f1 + f2) */
+    return cross < unit ? unit + cross : 2 * cross;
+}
+
 /* One named kernel per (operation, format): mitchell_mul_f32(a_bits, b_bits, &flags). */
 #define MITCHELL_DEFINE_FORMAT(NAME, UINT, EB, FB)                                     \
     MITCHELL_INLINE UINT mitchell_mul_##NAME(UINT a, UINT b, unsigned *flags)          \
