@@ -21,9 +21,11 @@ class BuildExt(build_ext):
 
 ufuncs = Extension(
     "mitchell._ufuncs",
-    sources=["mitchell/_ufuncs.pyx", "csrc/loops.c", "csrc/contiguous.c"],
+    sources=["mitchell/_ufuncs.pyx", "csrc/loops.c", "csrc/contiguous.c",
+             "csrc/integer_loops.c", "csrc/float8_loops.c"],
     include_dirs=["csrc", numpy.get_include()],
-    depends=["csrc/ieee754.h", "csrc/kernels.h", "csrc/loops.h", "csrc/contiguous.h"],
+    depends=["csrc/ieee754.h", "csrc/kernels.h", "csrc/loops.h", "csrc/contiguous.h",
+             "csrc/fpflags.h", "csrc/strided_loop.h", "csrc/integer_loops.h", "csrc/float8_loops.h"],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_25_API_VERSION")],
 )
 

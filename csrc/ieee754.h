@@ -20,6 +20,14 @@
 #define MITCHELL_F32_FRAC_BITS 23
 #define MITCHELL_F64_EXP_BITS 11
 #define MITCHELL_F64_FRAC_BITS 52
+/* The two 8-bit floats of ml_dtypes (OCP FP8).  E5M2 is IEEE-like; E4M3FN
+ * ("finite, NaN") has no infinity: exponent field all ones is an ordinary
+ * binade except for the all-ones fraction, its only NaN, so its largest
+ * finite value is 2^8 * 1.75 = 448. */
+#define MITCHELL_F8E5M2_EXP_BITS 5
+#define MITCHELL_F8E5M2_FRAC_BITS 2
+#define MITCHELL_F8E4M3FN_EXP_BITS 4
+#define MITCHELL_F8E4M3FN_FRAC_BITS 3
 
 #if defined(__GNUC__) || defined(__clang__)
 #define MITCHELL_INLINE static inline __attribute__((always_inline))
@@ -42,6 +50,12 @@ MITCHELL_INLINE int64_t ieee_emax(unsigned eb) { return ieee_bias(eb); }
 MITCHELL_INLINE uint64_t ieee_one_bits(unsigned eb, unsigned fb) { return (uint64_t)ieee_bias(eb) << fb; }
 /* Bit pattern of the smallest positive normal number. */
 MITCHELL_INLINE uint64_t ieee_min_normal_bits(unsigned fb) { return ieee_implicit_one(fb); }
+
+/* Finite-only formats (E4M3FN): the exponent field all ones is a normal
+ * binade, so emax is one above the IEEE value; the all-ones magnitude is the
+ * single (quiet) NaN, and the largest finite magnitude is just below it. */
+MITCHELL_INLINE int64_t ieee_fn_emax(unsigned eb) { return ieee_bias(eb) + 1; }
+MITCHELL_INLINE uint64_t ieee_fn_nan_bits(unsigned eb, unsigned fb) { return ieee_abs_mask(eb, fb); }
 
 /* Index of the most significant set bit of a nonzero word. */
 MITCHELL_INLINE int ieee_msb_index(uint64_t x)

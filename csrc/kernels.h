@@ -203,6 +203,154 @@ MITCHELL_INLINE uint64_t mitchell_imul_magnitude(uint64_t a, uint64_t b)
     return cross < unit ? unit + cross : 2 * cross;
 }
 
+/*
+ * Finite-only formats (float8_e4m3fn): no infinity, one NaN magnitude (all
+ * ones), the exponent field's top binade otherwise normal.  The arithmetic is
+ * the generic one; only the special values differ.  Where IEEE would produce
+ * an infinity (overflow, finite / 0) the result is the NaN, as ml_dtypes'
+ * own conversions to this format do, and the flag IEEE would raise is raised.
+ */
+MITCHELL_INLINE uint64_t mitchell_fn_encode(uint64_t sign, int64_t E, uint64_t M,
+                                            unsigned eb, unsigned fb, unsigned *flags)
+{
+    if (E > ieee_fn_emax(eb) || (E == ieee_fn_emax(eb) && M == ieee_frac_mask(fb))) {
+        *flags |= MITCHELL_FLAG_OVERFLOW;
+        return ieee_fn_nan_bits(eb, fb);
+    }
+    if (E >= ieee_emin(eb))
+        return sign | ((uint64_t)(E + ieee_bias(eb)) << fb) | M;
+    return mitchell_encode(sign, E, M, eb, fb, flags); /* gradual underflow */
+}
+
+MITCHELL_INLINE uint64_t mitchell_mul_fn_bits(uint64_t a, uint64_t b, unsigned eb, unsigned fb, unsigned *flags)
+{
+    const uint64_t nan = ieee_fn_nan_bits(eb, fb);
+    uint64_t sign = (a ^ b) & ieee_sign_mask(eb, fb);
+    uint64_t ma = a & ieee_abs_mask(eb, fb), mb = b & ieee_abs_mask(eb, fb);
+    if (ma == nan || mb == nan)
+        return nan;
+    if (ma == 0 || mb == 0)
+        return sign;
+    int64_t ea, eb_;
+    uint64_t fa = mitchell_decode(ma, eb, fb, &ea);
+    uint64_t fb_ = mitchell_decode(mb, eb, fb, &eb_);
+    int64_t E = ea + eb_;
+    uint64_t M = fa + fb_;
+    if (M >= ieee_implicit_one(fb)) {
+        E += 1;
+        M -= ieee_implicit_one(fb);
+    }
+    return mitchell_fn_encode(sign, E, M, eb, fb, flags);
+}
+
+MITCHELL_INLINE uint64_t mitchell_div_fn_bits(uint64_t a, uint64_t b, unsigned eb, unsigned fb, unsigned *flags)
+{
+    const uint64_t nan = ieee_fn_nan_bits(eb, fb);
+    uint64_t sign = (a ^ b) & ieee_sign_mask(eb, fb);
+    uint64_t ma = a & ieee_abs_mask(eb, fb), mb = b & ieee_abs_mask(eb, fb);
+    if (ma == nan || mb == nan)
+        return nan;
+    if (mb == 0) {
+        *flags |= ma == 0 ? MITCHELL_FLAG_INVALID : MITCHELL_FLAG_DIVIDE;
+        return nan; /* 0/0, and x/0 whose infinity has no encoding */
+    }
+    if (ma == 0)
+        return sign;
+    int64_t ea, eb_;
+    uint64_t fa = mitchell_decode(ma, eb, fb, &ea);
+    uint64_t fb_ = mitchell_decode(mb, eb, fb, &eb_);
+    int64_t E = ea - eb_;
+    uint64_t M;
+    if (fa >= fb_) {
+        M = fa - fb_;
+    } else {
+        E -= 1;
+        M = fa + ieee_implicit_one(fb) - fb_;
+    }
+    return mitchell_fn_encode(sign, E, M, eb, fb, flags);
+}
+
+/*
+ * The same product for 64-bit magnitudes, where it may not fit: returns it,
+ * or `limit` with the overflow flag when it exceeds `limit` (the largest
+ * magnitude of the result type, at least 2^63 - 1).
+ */
+MITCHELL_INLINE uint64_t mitchell_imul_magnitude_sat(uint64_t a, uint64_t b, uint64_t limit, unsigned *flags)
+{
+    if (a == 0 || b == 0)
+        return 0;
+    int k1 = ieee_msb_index(a), k2 = ieee_msb_index(b);
+    if (k1 + k2 > 63) { /* the product is at least 2^(k1+k2) >= 2^64 */
+        *flags |= MITCHELL_FLAG_OVERFLOW;
+        return limit;
+    }
+    uint64_t x1 = a - ((uint64_t)1 << k1), x2 = b - ((uint64_t)1 << k2);
+    uint64_t unit = (uint64_t)1 << (k1 + k2);        /* <= 2^63 */
+    uint64_t cross = (x1 << k2) + (x2 << k1);        /* < 2 unit <= 2^64 */
+    uint64_t m;
+    if (cross < unit) {
+        m = unit + cross;                            /* < 2 unit <= 2^64 */
+    } else if (cross >> 63) {                        /* 2 cross >= 2^64 */
+        *flags |= MITCHELL_FLAG_OVERFLOW;
+        return limit;
+    } else {
+        m = 2 * cross;
+    }
+    if (m > limit) {
+        *flags |= MITCHELL_FLAG_OVERFLOW;
+        return limit;
+    }
+    return m;
+}
+
+/* |a| of a signed integer as an unsigned magnitude, exact for the minimum. */
+MITCHELL_INLINE uint64_t mitchell_iabs(int64_t a) { return a < 0 ? 0 - (uint64_t)a : (uint64_t)a; }
+
+/*
+ * Integer mul, one named kernel per input type: the output type is twice as
+ * wide, so the Mitchell product (never above |a b|) always fits.  Signs are
+ * sign-magnitude: the product of the magnitudes, negated when they differ.
+ */
+#define MITCHELL_DEFINE_INT_MUL(NAME, IN, OUT)                                         \
+    MITCHELL_INLINE OUT mitchell_mul_##NAME(IN a, IN b)                                \
+    {                                                                                  \
+        uint64_t m = mitchell_imul_magnitude(mitchell_iabs(a), mitchell_iabs(b));      \
+        return (OUT)((a < 0) != (b < 0) ? -(int64_t)m : (int64_t)m);                   \
+    }
+#define MITCHELL_DEFINE_UINT_MUL(NAME, IN, OUT)                                        \
+    MITCHELL_INLINE OUT mitchell_mul_##NAME(IN a, IN b)                                \
+    { return (OUT)mitchell_imul_magnitude(a, b); }
+
+MITCHELL_DEFINE_INT_MUL(i8, int8_t, int16_t)
+MITCHELL_DEFINE_UINT_MUL(u8, uint8_t, uint16_t)
+MITCHELL_DEFINE_INT_MUL(i16, int16_t, int32_t)
+MITCHELL_DEFINE_UINT_MUL(u16, uint16_t, uint32_t)
+MITCHELL_DEFINE_INT_MUL(i32, int32_t, int64_t)
+MITCHELL_DEFINE_UINT_MUL(u32, uint32_t, uint64_t)
+
+/* 64-bit inputs have no wider output type: the product saturates to the
+ * int64 / uint64 range and raises the overflow flag when it does. */
+MITCHELL_INLINE int64_t mitchell_mul_i64(int64_t a, int64_t b, unsigned *flags)
+{
+    int negative = (a < 0) != (b < 0);
+    uint64_t limit = negative ? (uint64_t)1 << 63 : ((uint64_t)1 << 63) - 1;
+    uint64_t m = mitchell_imul_magnitude_sat(mitchell_iabs(a), mitchell_iabs(b), limit, flags);
+    return negative ? (int64_t)(0 - m) : (int64_t)m; /* 0 - 2^63 is INT64_MIN's pattern */
+}
+MITCHELL_INLINE uint64_t mitchell_mul_u64(uint64_t a, uint64_t b, unsigned *flags)
+{
+    return mitchell_imul_magnitude_sat(a, b, UINT64_MAX, flags);
+}
+
+/* Integer div returns float64: operands of up to 32 bits convert to double
+ * exactly, so this is the float64 semantics of the exact operands. */
+#define MITCHELL_DEFINE_INT_DIV(NAME, IN)                                              \
+    MITCHELL_INLINE double mitchell_div_##NAME(IN a, IN b, unsigned *flags)            \
+    {                                                                                  \
+        return ieee_f64_from_bits(mitchell_div_f64(ieee_f64_to_bits((double)a),        \
+                                                   ieee_f64_to_bits((double)b), flags)); \
+    }
+
 /* One named kernel per (operation, format): mitchell_mul_f32(a_bits, b_bits, &flags). */
 #define MITCHELL_DEFINE_FORMAT(NAME, UINT, EB, FB)                                     \
     MITCHELL_INLINE UINT mitchell_mul_##NAME(UINT a, UINT b, unsigned *flags)          \
@@ -214,5 +362,19 @@ MITCHELL_DEFINE_FORMAT(f16, uint16_t, MITCHELL_F16_EXP_BITS, MITCHELL_F16_FRAC_B
 MITCHELL_DEFINE_FORMAT(bf16, uint16_t, MITCHELL_BF16_EXP_BITS, MITCHELL_BF16_FRAC_BITS)
 MITCHELL_DEFINE_FORMAT(f32, uint32_t, MITCHELL_F32_EXP_BITS, MITCHELL_F32_FRAC_BITS)
 MITCHELL_DEFINE_FORMAT(f64, uint64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS)
+
+/* float8_e5m2 is IEEE-like; float8_e4m3fn has its own special values. */
+MITCHELL_DEFINE_FORMAT(f8e5m2, uint8_t, MITCHELL_F8E5M2_EXP_BITS, MITCHELL_F8E5M2_FRAC_BITS)
+MITCHELL_INLINE uint8_t mitchell_mul_f8e4m3fn(uint8_t a, uint8_t b, unsigned *flags)
+{ return (uint8_t)mitchell_mul_fn_bits(a, b, MITCHELL_F8E4M3FN_EXP_BITS, MITCHELL_F8E4M3FN_FRAC_BITS, flags); }
+MITCHELL_INLINE uint8_t mitchell_div_f8e4m3fn(uint8_t a, uint8_t b, unsigned *flags)
+{ return (uint8_t)mitchell_div_fn_bits(a, b, MITCHELL_F8E4M3FN_EXP_BITS, MITCHELL_F8E4M3FN_FRAC_BITS, flags); }
+
+MITCHELL_DEFINE_INT_DIV(i8, int8_t)
+MITCHELL_DEFINE_INT_DIV(u8, uint8_t)
+MITCHELL_DEFINE_INT_DIV(i16, int16_t)
+MITCHELL_DEFINE_INT_DIV(u16, uint16_t)
+MITCHELL_DEFINE_INT_DIV(i32, int32_t)
+MITCHELL_DEFINE_INT_DIV(u32, uint32_t)
 
 #endif

@@ -1,29 +1,9 @@
 #include "loops.h"
 #include "contiguous.h"
 #include "kernels.h"
+#include "fpflags.h"
 
-#include <fenv.h>
 #include <string.h>
-
-/*
- * The kernels only report exceptions; raising them here, once per call, is
- * what lets np.errstate / np.seterr see them exactly as for np.multiply.
- * The FP status is never cleared.
- */
-static void raise_flags(unsigned flags)
-{
-    int excepts = 0;
-    if (flags & MITCHELL_FLAG_INVALID)
-        excepts |= FE_INVALID;
-    if (flags & MITCHELL_FLAG_DIVIDE)
-        excepts |= FE_DIVBYZERO;
-    if (flags & MITCHELL_FLAG_OVERFLOW)
-        excepts |= FE_OVERFLOW;
-    if (flags & MITCHELL_FLAG_UNDERFLOW)
-        excepts |= FE_UNDERFLOW;
-    if (excepts)
-        feraiseexcept(excepts);
-}
 
 /*
  * Contiguous operands (or a scalar operand, stride 0) with a contiguous output
@@ -51,7 +31,7 @@ static void raise_flags(unsigned flags)
                 memcpy(po, &r, sizeof r);                                              \
             }                                                                          \
         }                                                                              \
-        raise_flags(flags);                                                            \
+        mitchell_raise_flags(flags);                                                   \
     }
 
 MITCHELL_DEFINE_LOOP(mul, f16, uint16_t)

@@ -2,7 +2,9 @@
 """Registration of the C loops as NumPy ufuncs.  No arithmetic lives here."""
 
 cimport numpy as cnp
-from numpy cimport NPY_FLOAT, NPY_DOUBLE, PyUFuncGenericFunction, PyUFunc_FromFuncAndData, PyUFunc_None, PyUFunc_One
+from numpy cimport (NPY_FLOAT, NPY_DOUBLE, NPY_INT8, NPY_UINT8, NPY_INT16, NPY_UINT16, NPY_INT32,
+                    NPY_UINT32, NPY_INT64, NPY_UINT64, PyUFuncGenericFunction,
+                    PyUFunc_FromFuncAndData, PyUFunc_RegisterLoopForType, PyUFunc_None, PyUFunc_One)
 
 from mitchell._docs import MUL_DOC, DIV_DOC
 
@@ -16,6 +18,8 @@ cnp.import_ufunc()
 cdef extern from "loops.h":
     void mitchell_loop_mul_f16(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
     void mitchell_loop_div_f16(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_mul_bf16(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_div_bf16(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
     void mitchell_loop_mul_f32(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
     void mitchell_loop_div_f32(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
     void mitchell_loop_mul_f64(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
@@ -26,25 +30,90 @@ cdef extern from "contiguous.h":
     const char *mitchell_contig_available()
     const char *mitchell_contig_name()
 
-# Loop order is NumPy's search order for type resolution: narrowest first.
-cdef char LOOP_TYPES[9]
-cdef int _i
-for _i in range(3):
-    LOOP_TYPES[_i] = NPY_HALF
-    LOOP_TYPES[3 + _i] = NPY_FLOAT
-    LOOP_TYPES[6 + _i] = NPY_DOUBLE
-cdef void *NO_DATA[3]
-for _i in range(3):
-    NO_DATA[_i] = NULL
+cdef extern from "integer_loops.h":
+    void mitchell_loop_mul_i8(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_mul_u8(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_mul_i16(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_mul_u16(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_mul_i32(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_mul_u32(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_mul_i64(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_mul_u64(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_div_i8(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_div_u8(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_div_i16(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_div_u16(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_div_i32(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_div_u32(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
 
-cdef PyUFuncGenericFunction MUL_LOOPS[3]
-MUL_LOOPS[:] = [<PyUFuncGenericFunction>mitchell_loop_mul_f16,
+cdef extern from "float8_loops.h":
+    void mitchell_loop_mul_f8e4m3fn(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_div_f8e4m3fn(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_mul_f8e5m2(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_div_f8e5m2(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+
+# Loop order is NumPy's search order for type resolution: it takes the first
+# loop all inputs cast to safely.  Integers come first, narrowest first, so
+# that int8 x int8 picks (int8, int8) -> int16 rather than a float loop; a
+# float operand never casts safely to an integer, so mixed integer/float
+# inputs fall through to the first float loop wide enough for both, exactly
+# as NumPy's own type resolution promotes them (int8 with float32 -> float32,
+# int32 with float32 -> float64).
+#
+# mul widens: the Mitchell product never exceeds |a b|, which fits twice the
+# width.  64-bit integers have nothing wider and saturate (kernels.h).
+cdef char MUL_TYPES[33]
+MUL_TYPES[:] = [NPY_INT8, NPY_INT8, NPY_INT16,
+                NPY_UINT8, NPY_UINT8, NPY_UINT16,
+                NPY_INT16, NPY_INT16, NPY_INT32,
+                NPY_UINT16, NPY_UINT16, NPY_UINT32,
+                NPY_INT32, NPY_INT32, NPY_INT64,
+                NPY_UINT32, NPY_UINT32, NPY_UINT64,
+                NPY_INT64, NPY_INT64, NPY_INT64,
+                NPY_UINT64, NPY_UINT64, NPY_UINT64,
+                NPY_HALF, NPY_HALF, NPY_HALF,
+                NPY_FLOAT, NPY_FLOAT, NPY_FLOAT,
+                NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE]
+cdef PyUFuncGenericFunction MUL_LOOPS[11]
+MUL_LOOPS[:] = [<PyUFuncGenericFunction>mitchell_loop_mul_i8,
+                <PyUFuncGenericFunction>mitchell_loop_mul_u8,
+                <PyUFuncGenericFunction>mitchell_loop_mul_i16,
+                <PyUFuncGenericFunction>mitchell_loop_mul_u16,
+                <PyUFuncGenericFunction>mitchell_loop_mul_i32,
+                <PyUFuncGenericFunction>mitchell_loop_mul_u32,
+                <PyUFuncGenericFunction>mitchell_loop_mul_i64,
+                <PyUFuncGenericFunction>mitchell_loop_mul_u64,
+                <PyUFuncGenericFunction>mitchell_loop_mul_f16,
                 <PyUFuncGenericFunction>mitchell_loop_mul_f32,
                 <PyUFuncGenericFunction>mitchell_loop_mul_f64]
-cdef PyUFuncGenericFunction DIV_LOOPS[3]
-DIV_LOOPS[:] = [<PyUFuncGenericFunction>mitchell_loop_div_f16,
+
+# div of integers is float64: operands of up to 32 bits convert exactly.
+# 64-bit integers have no loop: NumPy casts them to float64 (rounding beyond
+# 2**53, as np.divide does) and the float64 loop runs.
+cdef char DIV_TYPES[27]
+DIV_TYPES[:] = [NPY_INT8, NPY_INT8, NPY_DOUBLE,
+                NPY_UINT8, NPY_UINT8, NPY_DOUBLE,
+                NPY_INT16, NPY_INT16, NPY_DOUBLE,
+                NPY_UINT16, NPY_UINT16, NPY_DOUBLE,
+                NPY_INT32, NPY_INT32, NPY_DOUBLE,
+                NPY_UINT32, NPY_UINT32, NPY_DOUBLE,
+                NPY_HALF, NPY_HALF, NPY_HALF,
+                NPY_FLOAT, NPY_FLOAT, NPY_FLOAT,
+                NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE]
+cdef PyUFuncGenericFunction DIV_LOOPS[9]
+DIV_LOOPS[:] = [<PyUFuncGenericFunction>mitchell_loop_div_i8,
+                <PyUFuncGenericFunction>mitchell_loop_div_u8,
+                <PyUFuncGenericFunction>mitchell_loop_div_i16,
+                <PyUFuncGenericFunction>mitchell_loop_div_u16,
+                <PyUFuncGenericFunction>mitchell_loop_div_i32,
+                <PyUFuncGenericFunction>mitchell_loop_div_u32,
+                <PyUFuncGenericFunction>mitchell_loop_div_f16,
                 <PyUFuncGenericFunction>mitchell_loop_div_f32,
                 <PyUFuncGenericFunction>mitchell_loop_div_f64]
+
+cdef void *NO_DATA[11]
+for _i in range(11):
+    NO_DATA[_i] = NULL
 
 # NumPy keeps the docstring pointer, so the bytes must live as long as the module.
 cdef bytes _MUL_DOC = MUL_DOC.encode()
@@ -52,9 +121,9 @@ cdef bytes _DIV_DOC = DIV_DOC.encode()
 
 # 1 is an exact identity of mul (mul(1, x) == x for every x), so reductions
 # over empty axes give 1 as np.multiply does.
-mul = PyUFunc_FromFuncAndData(MUL_LOOPS, NO_DATA, LOOP_TYPES, 3, 2, 1,
+mul = PyUFunc_FromFuncAndData(MUL_LOOPS, NO_DATA, MUL_TYPES, 11, 2, 1,
                               PyUFunc_One, b"mul", <char *>_MUL_DOC, 0)
-div = PyUFunc_FromFuncAndData(DIV_LOOPS, NO_DATA, LOOP_TYPES, 3, 2, 1,
+div = PyUFunc_FromFuncAndData(DIV_LOOPS, NO_DATA, DIV_TYPES, 9, 2, 1,
                               PyUFunc_None, b"div", <char *>_DIV_DOC, 0)
 
 
@@ -77,3 +146,24 @@ def simd_active():
 def simd_available():
     """Instruction sets this build can use on this CPU, in increasing order."""
     return tuple(mitchell_contig_available().decode().split(","))
+
+
+cdef int _register(ufunc, int typenum, PyUFuncGenericFunction loop) except -1:
+    cdef int types[3]
+    types[0] = types[1] = types[2] = typenum
+    return PyUFunc_RegisterLoopForType(ufunc, typenum, loop, types, NULL)
+
+
+def register_ml_dtypes(int bfloat16, int float8_e4m3fn, int float8_e5m2):
+    """Register the (T, T) -> T loops of ml_dtypes' formats, given their type numbers.
+
+    User dtypes get their numbers when ml_dtypes is imported, so these loops
+    cannot be in the static tables above; mitchell._ml_dtypes calls this.
+    Registering again replaces the loops with the same ones.
+    """
+    _register(mul, bfloat16, <PyUFuncGenericFunction>mitchell_loop_mul_bf16)
+    _register(div, bfloat16, <PyUFuncGenericFunction>mitchell_loop_div_bf16)
+    _register(mul, float8_e4m3fn, <PyUFuncGenericFunction>mitchell_loop_mul_f8e4m3fn)
+    _register(div, float8_e4m3fn, <PyUFuncGenericFunction>mitchell_loop_div_f8e4m3fn)
+    _register(mul, float8_e5m2, <PyUFuncGenericFunction>mitchell_loop_mul_f8e5m2)
+    _register(div, float8_e5m2, <PyUFuncGenericFunction>mitchell_loop_div_f8e5m2)

@@ -1,0 +1,516 @@
+"""Mitchell's arithmetic for numba: ``@njit`` scalar kernels and NumPy ufuncs.
+
+This is the second backend of mitchell (``MITCHELL_BACKEND=numba``), and the
+way to use Mitchell's arithmetic inside your own numba kernels.  Every
+function here computes bit for bit what the C kernels of ``csrc/kernels.h``
+compute; the test suite checks both against the pure-Python oracle
+``mitchell.reference``.
+
+Scalar functions, callable from ``@njit`` code (and from Python):
+
+``mul_f32(a, b)``, ``div_f32(a, b)``, ``mul_f64(a, b)``, ``div_f64(a, b)``
+    On float32 / float64 values; return a value of the same type.
+``mul_<fmt>_bits(a, b)``, ``div_<fmt>_bits(a, b)``
+    On bit patterns (unsigned integers) of ``fmt`` in ``f16``, ``bf16``,
+    ``f32``, ``f64``, ``f8e4m3fn``, ``f8e5m2``; return the result's bit
+    pattern.  numba has no float16 / bfloat16 / float8 scalars on the CPU, so
+    these formats are available on bits only (``x.view(np.uint16)``).
+``mul_i8(a, b)`` ... ``mul_u64(a, b)``, ``div_i8(a, b)`` ... ``div_u32(a, b)``
+    Mitchell's integer algorithm with the C ufuncs' type rules: products are
+    twice as wide (int8 -> int16, ..., uint32 -> uint64), 64-bit products
+    saturate, quotients are float64.
+
+All of them raise the IEEE exceptions the C loops raise (overflow,
+underflow, divide by zero, invalid), so NumPy's ``np.errstate`` sees them when
+they run inside a ufunc; from plain ``@njit`` code the flags are only raised
+in the FPU status, which numba does not report.
+
+Ufuncs: ``mul`` and ``div`` are genuine ``numpy.ufunc`` objects with the same
+loops (types, order, identity, docstrings) as ``mitchell.mul`` and
+``mitchell.div`` of the C backend, compiled by numba when first accessed.
+
+Examples
+--------
+>>> import numpy as np
+>>> from numba import njit
+>>> from mitchell.numba import mul_f32
+>>> @njit
+... def dot(x, y):
+...     acc = np.float32(0)
+...     for i in range(x.size):
+...         acc += mul_f32(x[i], y[i])
+...     return acc
+>>> float(dot(np.float32([1.5, 3.0]), np.float32([1.5, 5.0])))
+16.0
+"""
+
+import numpy as np
+
+try:
+    import numba
+except ImportError as exc:
+    raise ImportError(
+        "mitchell.numba needs numba; install it with `pip install 'mitchell[numba]'`"
+    ) from exc
+
+from llvmlite import ir
+from numba import njit, types
+from numba.cpython.unsafe.numbers import leading_zeros
+from numba.extending import intrinsic
+
+from mitchell._docs import DIV_DOC, MUL_DOC
+
+__all__ = ["mul", "div", "raise_fp_flags"]
+
+# The kernels' exception flags, as in csrc/kernels.h.
+FLAG_INVALID = 1
+FLAG_DIVIDE = 2
+FLAG_OVERFLOW = 4
+FLAG_UNDERFLOW = 8
+
+_U = np.uint64
+_ONE = _U(1)
+
+
+# ---------------------------------------------------------------------------
+# Raising IEEE exceptions from numba code.
+#
+# numba has no feraiseexcept, and LLVM folds or deletes floating-point
+# operations whose results it can predict or that nobody uses.  An empty
+# inline-assembly statement hides a value from the optimiser (_opaque) or
+# makes it "used" (_sink); the string is empty, so this is the same on every
+# architecture.  The operation in between then really runs on the FPU and
+# sets exactly the flag IEEE says it sets.
+
+
+@intrinsic
+def _opaque(typingctx, x):
+    def codegen(context, builder, signature, args):
+        (value,) = args
+        return builder.asm(ir.FunctionType(value.type, [value.type]), "", "=r,0", [value], True)
+
+    return x(x), codegen
+
+
+@intrinsic
+def _sink(typingctx, x):
+    def codegen(context, builder, signature, args):
+        (value,) = args
+        builder.asm(ir.FunctionType(ir.VoidType(), [value.type]), "", "r", [value], True)
+        return context.get_dummy_value()
+
+    return types.void(x), codegen
+
+
+@intrinsic
+def _bitcast(typingctx, x, to):
+    """Reinterpret x's bits as the (same-sized) numeric type `to`."""
+    target = to.instance_type
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(target))
+
+    return target(x, to), codegen
+
+
+_INF_BITS = np.float64(np.inf).view(np.uint64)
+_HUGE_BITS = np.float64(1e300).view(np.uint64)
+_TINY_BITS = np.float64(1e-300).view(np.uint64)
+_ZERO_BITS = np.float64(0.0).view(np.uint64)
+
+
+@njit(error_model="numpy")  # 1.0 / 0.0 must not raise ZeroDivisionError
+def raise_fp_flags(flags):
+    """Raise the IEEE exceptions of a kernel's ``flags`` in the FPU status."""
+    if flags & FLAG_INVALID:
+        inf = _bitcast(_opaque(_INF_BITS), types.float64)
+        _sink(_bitcast(inf - inf, types.uint64))
+    if flags & FLAG_DIVIDE:
+        zero = _bitcast(_opaque(_ZERO_BITS), types.float64)
+        _sink(_bitcast(1.0 / zero, types.uint64))
+    if flags & FLAG_OVERFLOW:
+        huge = _bitcast(_opaque(_HUGE_BITS), types.float64)
+        _sink(_bitcast(huge * huge, types.uint64))
+    if flags & FLAG_UNDERFLOW:
+        tiny = _bitcast(_opaque(_TINY_BITS), types.float64)
+        _sink(_bitcast(tiny * tiny, types.uint64))
+
+
+@njit
+def _msb_index(x):
+    """Index of the most significant set bit of a nonzero uint64."""
+    return 63 - np.int64(leading_zeros(x))
+
+
+# ---------------------------------------------------------------------------
+# Floating-point kernels, generic over the format's field widths.  Each
+# returns (bits, flags) on uint64 bit patterns; see docs/semantics.md.
+
+
+def _float_kernels(exp_bits, frac_bits, finite_only=False):
+    """(mul, div) kernels of one format; finite_only is float8_e4m3fn's rules."""
+    bias = (1 << (exp_bits - 1)) - 1
+    emin = 1 - bias
+    emax = bias + 1 if finite_only else bias
+    fb = _U(frac_bits)
+    sign_mask = _U(1 << (exp_bits + frac_bits))
+    abs_mask = _U((1 << (exp_bits + frac_bits)) - 1)
+    frac_mask = _U((1 << frac_bits) - 1)
+    implicit_one = _U(1 << frac_bits)
+    inf = _U(((1 << exp_bits) - 1) << frac_bits)
+    # NaN: the canonical quiet NaN, or E4M3FN's only NaN magnitude.
+    nan = abs_mask if finite_only else _U(int(inf) | (1 << (frac_bits - 1)))
+
+    @njit
+    def decode(mag):
+        """(e, m) with |x| = 2**e (1 + m / 2**frac_bits); subnormals normalised."""
+        field = mag >> fb
+        frac = mag & frac_mask
+        if field != 0:
+            return np.int64(field) - bias, frac
+        shift = frac_bits - _msb_index(frac)
+        return np.int64(emin - shift), (frac << _U(shift)) & frac_mask
+
+    @njit
+    def encode(sign, E, M):
+        """Antilog 2**E (1 + M / 2**frac_bits): overflow, gradual underflow."""
+        if finite_only:
+            if E > emax or (E == emax and M == frac_mask):
+                return nan, FLAG_OVERFLOW
+        elif E > emax:
+            return sign | inf, FLAG_OVERFLOW
+        if E >= emin:
+            return sign | (_U(E + bias) << fb) | M, 0
+        sig = implicit_one | M
+        shift = emin - E
+        if shift > frac_bits + 1:
+            return sign, FLAG_UNDERFLOW  # below half the smallest subnormal
+        s = _U(shift)
+        rem = sig & ((_ONE << s) - _ONE)
+        half = _ONE << (s - _ONE)
+        q = sig >> s
+        if rem > half or (rem == half and (q & _ONE) != 0):
+            q += _ONE
+        return sign | q, (FLAG_UNDERFLOW if rem != 0 else 0)
+
+    @njit
+    def mul(a, b):
+        a = _U(a)
+        b = _U(b)
+        sign = (a ^ b) & sign_mask
+        ma = a & abs_mask
+        mb = b & abs_mask
+        if finite_only:
+            if ma == nan or mb == nan:
+                return nan, 0
+        else:
+            if ma > inf or mb > inf:
+                return nan, 0
+            if ma == inf or mb == inf:
+                if ma == 0 or mb == 0:
+                    return nan, FLAG_INVALID
+                return sign | inf, 0
+        if ma == 0 or mb == 0:
+            return sign, 0
+        ea, fa = decode(ma)
+        eb, fb_ = decode(mb)
+        E = ea + eb
+        M = fa + fb_
+        if M >= implicit_one:  # frac(L) wrapped: carry into floor(L)
+            E += 1
+            M -= implicit_one
+        return encode(sign, E, M)
+
+    @njit
+    def div(a, b):
+        a = _U(a)
+        b = _U(b)
+        sign = (a ^ b) & sign_mask
+        ma = a & abs_mask
+        mb = b & abs_mask
+        if finite_only:
+            if ma == nan or mb == nan:
+                return nan, 0
+            if mb == 0:  # 0/0; x/0, whose infinity has no encoding
+                return nan, (FLAG_INVALID if ma == 0 else FLAG_DIVIDE)
+        else:
+            if ma > inf or mb > inf:
+                return nan, 0
+            if ma == inf:
+                if mb == inf:
+                    return nan, FLAG_INVALID
+                return sign | inf, 0
+            if mb == inf:
+                return sign, 0
+            if mb == 0:
+                if ma == 0:
+                    return nan, FLAG_INVALID
+                return sign | inf, FLAG_DIVIDE
+        if ma == 0:
+            return sign, 0
+        ea, fa = decode(ma)
+        eb, fb_ = decode(mb)
+        E = ea - eb
+        if fa >= fb_:
+            M = fa - fb_
+        else:  # frac(L) negative: borrow from floor(L)
+            E -= 1
+            M = fa + implicit_one - fb_
+        return encode(sign, E, M)
+
+    return mul, div
+
+
+# (name, exp_bits, frac_bits, finite_only, bits type)
+_FLOAT_FORMATS = {
+    "f16": (5, 10, False, np.uint16),
+    "bf16": (8, 7, False, np.uint16),
+    "f32": (8, 23, False, np.uint32),
+    "f64": (11, 52, False, np.uint64),
+    "f8e4m3fn": (4, 3, True, np.uint8),
+    "f8e5m2": (5, 2, False, np.uint8),
+}
+
+
+def _bits_api(kernel, uint):
+    @njit
+    def on_bits(a, b):
+        bits, flags = kernel(a, b)
+        if flags:
+            raise_fp_flags(flags)
+        return uint(bits)
+
+    return on_bits
+
+
+def _float_api(kernel, uint, flt):
+    @njit
+    def on_floats(a, b):
+        bits, flags = kernel(_bitcast(flt(a), uint), _bitcast(flt(b), uint))
+        if flags:
+            raise_fp_flags(flags)
+        return _bitcast(uint(bits), flt)
+
+    return on_floats
+
+
+_FLOAT_KERNELS = {}
+for _name, (_eb, _fb, _fn, _uint) in _FLOAT_FORMATS.items():
+    _FLOAT_KERNELS[_name] = _float_kernels(_eb, _fb, _fn)
+    _mul, _div = _FLOAT_KERNELS[_name]
+    globals()[f"mul_{_name}_bits"] = _bits_api(_mul, _uint)
+    globals()[f"div_{_name}_bits"] = _bits_api(_div, _uint)
+    __all__ += [f"mul_{_name}_bits", f"div_{_name}_bits"]
+
+mul_f32 = _float_api(_FLOAT_KERNELS["f32"][0], np.uint32, np.float32)
+div_f32 = _float_api(_FLOAT_KERNELS["f32"][1], np.uint32, np.float32)
+mul_f64 = _float_api(_FLOAT_KERNELS["f64"][0], np.uint64, np.float64)
+div_f64 = _float_api(_FLOAT_KERNELS["f64"][1], np.uint64, np.float64)
+__all__ += ["mul_f32", "div_f32", "mul_f64", "div_f64"]
+
+
+# ---------------------------------------------------------------------------
+# Mitchell's integer algorithm (csrc/kernels.h has the derivation).
+
+
+@njit
+def _imul_magnitude(a, b):
+    """Mitchell product of magnitudes below 2**32 (exact, fits in uint64)."""
+    if a == 0 or b == 0:
+        return _U(0)
+    k1 = _msb_index(a)
+    k2 = _msb_index(b)
+    x1 = a - (_ONE << _U(k1))
+    x2 = b - (_ONE << _U(k2))
+    unit = _ONE << _U(k1 + k2)
+    cross = (x1 << _U(k2)) + (x2 << _U(k1))  # unit * (f1 + f2)
+    return unit + cross if cross < unit else _U(2) * cross
+
+
+@njit
+def _imul_magnitude_sat(a, b, limit):
+    """(product, flags) for 64-bit magnitudes, saturated to `limit`."""
+    if a == 0 or b == 0:
+        return _U(0), 0
+    k1 = _msb_index(a)
+    k2 = _msb_index(b)
+    if k1 + k2 > 63:
+        return limit, FLAG_OVERFLOW
+    x1 = a - (_ONE << _U(k1))
+    x2 = b - (_ONE << _U(k2))
+    unit = _ONE << _U(k1 + k2)
+    cross = (x1 << _U(k2)) + (x2 << _U(k1))
+    if cross < unit:
+        m = unit + cross
+    elif cross >> _U(63):
+        return limit, FLAG_OVERFLOW
+    else:
+        m = _U(2) * cross
+    if m > limit:
+        return limit, FLAG_OVERFLOW
+    return m, 0
+
+
+@njit
+def _iabs(a):
+    """|a| of an int64 as uint64, exact for the minimum."""
+    return _U(0) - _U(a) if a < 0 else _U(a)
+
+
+def _int_mul_api(signed, out):
+    if signed:
+
+        @njit
+        def mul_int(a, b):
+            a = np.int64(a)
+            b = np.int64(b)
+            m = np.int64(_imul_magnitude(_iabs(a), _iabs(b)))
+            return out(-m if (a < 0) != (b < 0) else m)
+
+    else:
+
+        @njit
+        def mul_int(a, b):
+            return out(_imul_magnitude(_U(a), _U(b)))
+
+    return mul_int
+
+
+_INT_TYPES = {  # name: (input, mul output)
+    "i8": (np.int8, np.int16),
+    "u8": (np.uint8, np.uint16),
+    "i16": (np.int16, np.int32),
+    "u16": (np.uint16, np.uint32),
+    "i32": (np.int32, np.int64),
+    "u32": (np.uint32, np.uint64),
+}
+for _name, (_in, _out) in _INT_TYPES.items():
+    globals()[f"mul_{_name}"] = _int_mul_api(_name.startswith("i"), _out)
+    __all__.append(f"mul_{_name}")
+
+
+@njit
+def mul_i64(a, b):
+    a = np.int64(a)
+    b = np.int64(b)
+    negative = (a < 0) != (b < 0)
+    limit = (_ONE << _U(63)) if negative else (_ONE << _U(63)) - _ONE
+    m, flags = _imul_magnitude_sat(_iabs(a), _iabs(b), limit)
+    if flags:
+        raise_fp_flags(flags)
+    return np.int64(_U(0) - m) if negative else np.int64(m)
+
+
+@njit
+def mul_u64(a, b):
+    m, flags = _imul_magnitude_sat(_U(a), _U(b), _U(0xFFFFFFFFFFFFFFFF))
+    if flags:
+        raise_fp_flags(flags)
+    return m
+
+
+__all__ += ["mul_i64", "mul_u64"]
+
+
+def _int_div_api():
+    @njit
+    def div_int(a, b):
+        # operands of up to 32 bits are exact in float64
+        return div_f64(np.float64(a), np.float64(b))
+
+    return div_int
+
+
+for _name in _INT_TYPES:
+    globals()[f"div_{_name}"] = _int_div_api()
+    __all__.append(f"div_{_name}")
+
+
+# ---------------------------------------------------------------------------
+# The ufuncs, built from numba-compiled inner loops.
+#
+# numba's @vectorize returns a DUFunc, not a numpy.ufunc, and cannot declare
+# float16 loops.  So each loop is compiled by numba's UFuncBuilder for the
+# unsigned type that holds the operands' bits, and the loops are assembled
+# into one genuine numpy.ufunc declared with the real dtypes: a float16 loop
+# is the uint16 loop of the float16 kernel, whose bits it reads and writes.
+
+# (scalar function, numba signature over the storage types, NumPy dtypes)
+def _mul_loops():
+    g = globals()
+    return [
+        (g["mul_i8"], "int16(int8, int8)", ("i1", "i1", "i2")),
+        (g["mul_u8"], "uint16(uint8, uint8)", ("u1", "u1", "u2")),
+        (g["mul_i16"], "int32(int16, int16)", ("i2", "i2", "i4")),
+        (g["mul_u16"], "uint32(uint16, uint16)", ("u2", "u2", "u4")),
+        (g["mul_i32"], "int64(int32, int32)", ("i4", "i4", "i8")),
+        (g["mul_u32"], "uint64(uint32, uint32)", ("u4", "u4", "u8")),
+        (mul_i64, "int64(int64, int64)", ("i8", "i8", "i8")),
+        (mul_u64, "uint64(uint64, uint64)", ("u8", "u8", "u8")),
+        (g["mul_f16_bits"], "uint16(uint16, uint16)", ("f2", "f2", "f2")),
+        (g["mul_f32_bits"], "uint32(uint32, uint32)", ("f4", "f4", "f4")),
+        (g["mul_f64_bits"], "uint64(uint64, uint64)", ("f8", "f8", "f8")),
+    ]
+
+
+def _div_loops():
+    g = globals()
+    loops = [
+        (g[f"div_{name}"], f"float64({t}, {t})", (code, code, "f8"))
+        for name, t, code in [
+            ("i8", "int8", "i1"),
+            ("u8", "uint8", "u1"),
+            ("i16", "int16", "i2"),
+            ("u16", "uint16", "u2"),
+            ("i32", "int32", "i4"),
+            ("u32", "uint32", "u4"),
+        ]
+    ]
+    return loops + [
+        (g["div_f16_bits"], "uint16(uint16, uint16)", ("f2", "f2", "f2")),
+        (g["div_f32_bits"], "uint32(uint32, uint32)", ("f4", "f4", "f4")),
+        (g["div_f64_bits"], "uint64(uint64, uint64)", ("f8", "f8", "f8")),
+    ]
+
+
+def _compile_loop(scalar, signature):
+    """(function pointer, keep-alive objects) of a numba ufunc inner loop."""
+    from numba.np.ufunc.ufuncbuilder import UFuncBuilder, _build_element_wise_ufunc_wrapper
+
+    builder = UFuncBuilder(scalar.py_func, targetoptions={"nopython": True})
+    cres = builder.add(signature)
+    _, pointer, env = _build_element_wise_ufunc_wrapper(cres, builder._sigs[-1])
+    return int(pointer), (cres.library, env)
+
+
+def _build_ufunc(name, doc, identity, loops):
+    from numba.np.ufunc import _internal
+    from numba.np.ufunc.ufuncbuilder import parse_identity
+
+    pointers, type_lists, keepalive = [], [], []
+    for scalar, signature, dtypes in loops:
+        pointer, alive = _compile_loop(scalar, signature)
+        pointers.append(pointer)
+        type_lists.append([np.dtype(d).num for d in dtypes])
+        keepalive.append(alive)
+    ufunc = _internal.fromfunc(
+        name, doc, pointers, type_lists, 2, 1, [None] * len(pointers), keepalive,
+        parse_identity(identity),
+    )
+    return ufunc
+
+
+_UFUNCS = {}
+
+
+def __getattr__(attr):
+    # The ufuncs are compiled on first access (a few seconds), not at import.
+    if attr == "mul":
+        if attr not in _UFUNCS:
+            _UFUNCS[attr] = _build_ufunc("mul", MUL_DOC, 1, _mul_loops())
+        return _UFUNCS[attr]
+    if attr == "div":
+        if attr not in _UFUNCS:
+            _UFUNCS[attr] = _build_ufunc("div", DIV_DOC, None, _div_loops())
+        return _UFUNCS[attr]
+    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
