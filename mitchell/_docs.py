@@ -96,8 +96,11 @@ Examples
 --------
 >>> import numpy as np
 >>> import mitchell
->>> mitchell.div(np.float32([1.0, -14.0, 3.0]), np.float32([1.5, 5.0, 0.0]))
-array([ 0.75, -3.  ,   inf], dtype=float32)
+>>> mitchell.div(np.float32([1.0, -14.0, 3.0]), np.float32([1.5, 5.0, 0.25]))
+array([ 0.75, -3.  , 12.  ], dtype=float32)
 >>> float(mitchell.div(1.0, 3.0))
 0.375
+>>> with np.errstate(divide="ignore"):
+...     print(mitchell.div(np.float32(1), np.float32(0)))
+inf
 """
