@@ -4,35 +4,74 @@
 inner loops are C kernels on the IEEE-754 bit patterns (one integer addition
 per product).  The contract they follow is docs/semantics.md.
 
+Backends: the C extension by default; the numba ufuncs of ``mitchell.numba``
+(bit for bit the same results) when the environment variable
+``MITCHELL_BACKEND=numba`` is set or the C extension cannot be imported.
+``mitchell.backend`` names the active one (``"c"`` or ``"numba"``).
+
 The environment variable ``MITCHELL_SIMD`` (``baseline``, ``avx2``,
-``avx512``) forces the instruction set of the contiguous loops; by default the
-best one this CPU supports is used.
+``avx512``) forces the instruction set of the C contiguous loops; by default
+the best one this CPU supports is used.
+
+When ``ml_dtypes`` is installed, the C ufuncs also have loops for its
+``bfloat16``, ``float8_e4m3fn`` and ``float8_e5m2``.
 """
 
 import os as _os
 import warnings as _warnings
 
-try:
-    from mitchell import _ufuncs
-except ImportError as exc:  # pragma: no cover - exercised only on broken installs
-    raise ImportError(
-        "mitchell's compiled extension could not be imported. Install the package "
-        "with `pip install .` (a C compiler is needed) rather than importing it "
-        f"from a source checkout. Original error: {exc}"
-    ) from exc
+from mitchell._lut import lut
 
 __version__ = "0.1.0"
 
-mul = _ufuncs.mul
-div = _ufuncs.div
 
-if not _ufuncs.select_simd(_os.environ.get("MITCHELL_SIMD", "")):
-    _warnings.warn(
-        f"MITCHELL_SIMD={_os.environ['MITCHELL_SIMD']!r} is not available here "
-        f"(available: {', '.join(_ufuncs.simd_available())}); using "
-        f"{_ufuncs.simd_active()!r}.",
-        RuntimeWarning,
-        stacklevel=2,
-    )
+def _load_c():
+    from mitchell import _ufuncs
 
-__all__ = ["mul", "div", "__version__"]
+    if not _ufuncs.select_simd(_os.environ.get("MITCHELL_SIMD", "")):
+        _warnings.warn(
+            f"MITCHELL_SIMD={_os.environ['MITCHELL_SIMD']!r} is not available here "
+            f"(available: {', '.join(_ufuncs.simd_available())}); using "
+            f"{_ufuncs.simd_active()!r}.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    from mitchell import _ml_dtypes
+
+    _ml_dtypes.register(_ufuncs)
+    return _ufuncs
+
+
+def _load_numba():
+    import mitchell.numba
+
+    return mitchell.numba
+
+
+def _select_backend(requested):
+    """(name, module with mul and div) of the backend to use."""
+    if requested not in ("", "c", "numba"):
+        raise ImportError(f"MITCHELL_BACKEND={requested!r}: expected 'c' or 'numba'")
+    if requested == "numba":
+        return "numba", _load_numba()
+    try:
+        return "c", _load_c()
+    except ImportError as c_error:
+        if requested == "c":
+            raise
+        try:
+            return "numba", _load_numba()
+        except ImportError as numba_error:
+            raise ImportError(
+                "mitchell needs either its compiled C extension or numba. Install the "
+                "package with `pip install .` (a C compiler is needed), or install the "
+                "numba backend with `pip install 'mitchell[numba]'`.\n"
+                f"C extension: {c_error}\nnumba: {numba_error}"
+            ) from c_error
+
+
+backend, _backend_module = _select_backend(_os.environ.get("MITCHELL_BACKEND", "").strip().lower())
+mul = _backend_module.mul
+div = _backend_module.div
+
+__all__ = ["mul", "div", "lut", "backend", "__version__"]

@@ -429,34 +429,59 @@ for _name in _INT_TYPES:
 # ---------------------------------------------------------------------------
 # The ufuncs, built from numba-compiled inner loops.
 #
-# numba's @vectorize returns a DUFunc, not a numpy.ufunc, and cannot declare
-# float16 loops.  So each loop is compiled by numba's UFuncBuilder for the
-# unsigned type that holds the operands' bits, and the loops are assembled
-# into one genuine numpy.ufunc declared with the real dtypes: a float16 loop
-# is the uint16 loop of the float16 kernel, whose bits it reads and writes.
+# numba's @vectorize returns a DUFunc, not a numpy.ufunc, cannot declare
+# float16 loops, and numba's own ufunc constructor mishandles `where=`.  So
+# each inner loop is compiled by numba's UFuncBuilder for the unsigned type
+# that holds the operands' bits, and the loops are assembled with NumPy's own
+# C API (PyUFunc_FromFuncAndData, reached through NumPy's capsule) into a
+# genuine numpy.ufunc declared with the real dtypes: the float16 loop is the
+# uint16 loop of the float16 kernel, whose bits it reads and writes.
 
-# (scalar function, numba signature over the storage types, NumPy dtypes)
+
+def _ufunc_c_api():
+    """NumPy's ufunc C-API table (the array `import_umath()` fills in C)."""
+    import ctypes
+
+    from numpy._core import _multiarray_umath
+
+    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+    get_pointer.restype = ctypes.c_void_p
+    get_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+    return ctypes.cast(get_pointer(_multiarray_umath._UFUNC_API, None), ctypes.POINTER(ctypes.c_void_p))
+
+
+# Indices in NumPy's ufunc API table (numpy/__ufunc_api.h), stable since 1.0.
+_API_FROM_FUNC_AND_DATA = 1
+_API_REGISTER_LOOP_FOR_TYPE = 2
+_IDENTITY = {1: 1, None: -1}  # PyUFunc_One, PyUFunc_None
+
+# Everything NumPy's ufunc objects point to but do not own: the compiled
+# code, the loop tables, the names and docstrings.  Lives as long as the module.
+_KEEPALIVE = []
+
+
+# (scalar function, storage type of the operands, of the result, NumPy dtypes)
 def _mul_loops():
     g = globals()
     return [
-        (g["mul_i8"], "int16(int8, int8)", ("i1", "i1", "i2")),
-        (g["mul_u8"], "uint16(uint8, uint8)", ("u1", "u1", "u2")),
-        (g["mul_i16"], "int32(int16, int16)", ("i2", "i2", "i4")),
-        (g["mul_u16"], "uint32(uint16, uint16)", ("u2", "u2", "u4")),
-        (g["mul_i32"], "int64(int32, int32)", ("i4", "i4", "i8")),
-        (g["mul_u32"], "uint64(uint32, uint32)", ("u4", "u4", "u8")),
-        (mul_i64, "int64(int64, int64)", ("i8", "i8", "i8")),
-        (mul_u64, "uint64(uint64, uint64)", ("u8", "u8", "u8")),
-        (g["mul_f16_bits"], "uint16(uint16, uint16)", ("f2", "f2", "f2")),
-        (g["mul_f32_bits"], "uint32(uint32, uint32)", ("f4", "f4", "f4")),
-        (g["mul_f64_bits"], "uint64(uint64, uint64)", ("f8", "f8", "f8")),
+        (g["mul_i8"], np.int8, np.int16, ("i1", "i1", "i2")),
+        (g["mul_u8"], np.uint8, np.uint16, ("u1", "u1", "u2")),
+        (g["mul_i16"], np.int16, np.int32, ("i2", "i2", "i4")),
+        (g["mul_u16"], np.uint16, np.uint32, ("u2", "u2", "u4")),
+        (g["mul_i32"], np.int32, np.int64, ("i4", "i4", "i8")),
+        (g["mul_u32"], np.uint32, np.uint64, ("u4", "u4", "u8")),
+        (mul_i64, np.int64, np.int64, ("i8", "i8", "i8")),
+        (mul_u64, np.uint64, np.uint64, ("u8", "u8", "u8")),
+        (g["mul_f16_bits"], np.uint16, np.uint16, ("f2", "f2", "f2")),
+        (g["mul_f32_bits"], np.uint32, np.uint32, ("f4", "f4", "f4")),
+        (g["mul_f64_bits"], np.uint64, np.uint64, ("f8", "f8", "f8")),
     ]
 
 
 def _div_loops():
     g = globals()
     loops = [
-        (g[f"div_{name}"], f"float64({t}, {t})", (code, code, "f8"))
+        (g[f"div_{name}"], getattr(np, t), np.float64, (code, code, "f8"))
         for name, t, code in [
             ("i8", "int8", "i1"),
             ("u8", "uint8", "u1"),
@@ -467,37 +492,80 @@ def _div_loops():
         ]
     ]
     return loops + [
-        (g["div_f16_bits"], "uint16(uint16, uint16)", ("f2", "f2", "f2")),
-        (g["div_f32_bits"], "uint32(uint32, uint32)", ("f4", "f4", "f4")),
-        (g["div_f64_bits"], "uint64(uint64, uint64)", ("f8", "f8", "f8")),
+        (g["div_f16_bits"], np.uint16, np.uint16, ("f2", "f2", "f2")),
+        (g["div_f32_bits"], np.uint32, np.uint32, ("f4", "f4", "f4")),
+        (g["div_f64_bits"], np.uint64, np.uint64, ("f8", "f8", "f8")),
     ]
 
 
-def _compile_loop(scalar, signature):
-    """(function pointer, keep-alive objects) of a numba ufunc inner loop."""
-    from numba.np.ufunc.ufuncbuilder import UFuncBuilder, _build_element_wise_ufunc_wrapper
+@intrinsic
+def _load(typingctx, base, offset, ty):
+    """The `ty` stored at byte `offset` from `base` (no alignment assumed)."""
+    target = ty.instance_type
 
-    builder = UFuncBuilder(scalar.py_func, targetoptions={"nopython": True})
-    cres = builder.add(signature)
-    _, pointer, env = _build_element_wise_ufunc_wrapper(cres, builder._sigs[-1])
-    return int(pointer), (cres.library, env)
+    def codegen(context, builder, signature, args):
+        address = builder.gep(builder.bitcast(args[0], ir.IntType(8).as_pointer()), [args[1]])
+        typed = builder.bitcast(address, context.get_value_type(target).as_pointer())
+        return builder.load(typed, align=1)
+
+    return target(base, offset, ty), codegen
+
+
+@intrinsic
+def _store(typingctx, base, offset, value):
+    """Store `value` at byte `offset` from `base` (no alignment assumed)."""
+
+    def codegen(context, builder, signature, args):
+        address = builder.gep(builder.bitcast(args[0], ir.IntType(8).as_pointer()), [args[1]])
+        typed = builder.bitcast(address, args[2].type.as_pointer())
+        builder.store(args[2], typed, align=1)
+        return context.get_dummy_value()
+
+    return types.void(base, offset, value), codegen
+
+
+_LOOP_SIGNATURE = types.void(types.CPointer(types.voidptr), types.CPointer(types.intp),
+                             types.CPointer(types.intp), types.voidptr)
+
+
+def _compile_loop(scalar, in_type, out_type):
+    """Address of a NumPy inner loop applying `scalar` element by element.
+
+    Written here rather than taken from numba's ufunc wrapper, whose fast path
+    ignores the output's stride (out=x[::3] would be written contiguously).
+    """
+    from numba import cfunc
+
+
+    @cfunc(_LOOP_SIGNATURE)
+    def loop(args, dimensions, steps, data):
+        n = dimensions[0]
+        sa, sb, so = steps[0], steps[1], steps[2]
+        a, b, out = args[0], args[1], args[2]
+        for i in range(n):
+            x = _load(a, i * sa, in_type)
+            y = _load(b, i * sb, in_type)
+            _store(out, i * so, out_type(scalar(x, y)))
+
+    _KEEPALIVE.append(loop)
+    return loop.address
 
 
 def _build_ufunc(name, doc, identity, loops):
-    from numba.np.ufunc import _internal
-    from numba.np.ufunc.ufuncbuilder import parse_identity
+    import ctypes
 
-    pointers, type_lists, keepalive = [], [], []
-    for scalar, signature, dtypes in loops:
-        pointer, alive = _compile_loop(scalar, signature)
-        pointers.append(pointer)
-        type_lists.append([np.dtype(d).num for d in dtypes])
-        keepalive.append(alive)
-    ufunc = _internal.fromfunc(
-        name, doc, pointers, type_lists, 2, 1, [None] * len(pointers), keepalive,
-        parse_identity(identity),
-    )
-    return ufunc
+    n = len(loops)
+    functions = (ctypes.c_void_p * n)(*[_compile_loop(*loop[:3]) for loop in loops])
+    data = (ctypes.c_void_p * n)()
+    type_codes = (ctypes.c_char * (3 * n))(*[np.dtype(d).num for loop in loops for d in loop[3]])
+    name_bytes, doc_bytes = name.encode(), doc.encode()
+    _KEEPALIVE.append((functions, data, type_codes, name_bytes, doc_bytes))
+    from_func_and_data = ctypes.PYFUNCTYPE(
+        ctypes.py_object, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int,
+        ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int,
+    )(_ufunc_c_api()[_API_FROM_FUNC_AND_DATA])
+    return from_func_and_data(functions, data, type_codes, n, 2, 1, _IDENTITY[identity],
+                              name_bytes, doc_bytes, 0)
 
 
 _UFUNCS = {}

@@ -1,4 +1,9 @@
-"""Shared fixtures: the float dtypes with native loops and the two operations."""
+"""Shared fixtures: the float dtypes with native loops and the two operations.
+
+Every test that takes the ``op`` fixture runs once per backend: the C
+extension, and the numba ufuncs when numba is installed (ids ``mul-c``,
+``mul-numba``, ...).
+"""
 
 from dataclasses import dataclass
 
@@ -22,13 +27,37 @@ class Op:
     ufunc: np.ufunc          # the shipped ufunc under test
     exact: np.ufunc          # the IEEE operation it approximates
     reference_bits: object   # reference.mul_bits / reference.div_bits
+    backend: str = "c"       # which implementation `ufunc` comes from
 
     def __repr__(self):
-        return self.name
+        return f"{self.name}-{self.backend}"
 
 
-OPS = [Op("mul", mitchell.mul, np.multiply, reference.mul_bits),
-       Op("div", mitchell.div, np.divide, reference.div_bits)]
+def available_backends():
+    """{name: module with mul and div} of the backends importable here."""
+    backends = {}
+    try:
+        from mitchell import _ufuncs
+    except ImportError:
+        pass
+    else:
+        backends["c"] = _ufuncs
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        import mitchell.numba
+        backends["numba"] = mitchell.numba
+    return backends
+
+
+BACKENDS = available_backends()
+
+OPS = [Op(name, getattr(module, name), exact, reference_bits, backend)
+       for backend, module in BACKENDS.items()
+       for name, exact, reference_bits in [("mul", np.multiply, reference.mul_bits),
+                                           ("div", np.divide, reference.div_bits)]]
 
 
 @pytest.fixture(params=FLOAT_DTYPES, ids=lambda d: d.name)
@@ -36,7 +65,7 @@ def float_dtype(request):
     return request.param
 
 
-@pytest.fixture(params=OPS, ids=lambda op: op.name)
+@pytest.fixture(params=OPS, ids=repr)
 def op(request):
     return request.param
 
