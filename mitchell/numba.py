@@ -568,17 +568,44 @@ def _build_ufunc(name, doc, identity, loops):
                               name_bytes, doc_bytes, 0)
 
 
+def _register_ml_dtypes(ufunc, op):
+    """Add (T, T) -> T loops for ml_dtypes' formats, as the C backend does."""
+    import ctypes
+
+    from mitchell import _ml_dtypes
+
+    if not _ml_dtypes.available():
+        return
+    import ml_dtypes
+
+    register = ctypes.PYFUNCTYPE(
+        ctypes.c_int, ctypes.py_object, ctypes.c_int, ctypes.c_void_p,
+        ctypes.POINTER(ctypes.c_int), ctypes.c_void_p,
+    )(_ufunc_c_api()[_API_REGISTER_LOOP_FOR_TYPE])
+    kernels = {"bfloat16": ("bf16", np.uint16), "float8_e4m3fn": ("f8e4m3fn", np.uint8),
+               "float8_e5m2": ("f8e5m2", np.uint8)}
+    for name in _ml_dtypes.FORMATS:
+        kernel, uint = kernels[name]
+        typenum = np.dtype(getattr(ml_dtypes, name)).num
+        arg_types = (ctypes.c_int * 3)(typenum, typenum, typenum)
+        _KEEPALIVE.append(arg_types)
+        loop = _compile_loop(globals()[f"{op}_{kernel}_bits"], uint, uint)
+        if register(ufunc, typenum, loop, arg_types, None) < 0:
+            raise RuntimeError(f"could not register the {name} loop of mitchell.numba.{op}")
+
+
 _UFUNCS = {}
 
 
 def __getattr__(attr):
-    # The ufuncs are compiled on first access (a few seconds), not at import.
-    if attr == "mul":
+    # The ufuncs are compiled on first access (seconds), not at import.
+    if attr in ("mul", "div"):
         if attr not in _UFUNCS:
-            _UFUNCS[attr] = _build_ufunc("mul", MUL_DOC, 1, _mul_loops())
-        return _UFUNCS[attr]
-    if attr == "div":
-        if attr not in _UFUNCS:
-            _UFUNCS[attr] = _build_ufunc("div", DIV_DOC, None, _div_loops())
+            if attr == "mul":
+                ufunc = _build_ufunc("mul", MUL_DOC, 1, _mul_loops())
+            else:
+                ufunc = _build_ufunc("div", DIV_DOC, None, _div_loops())
+            _register_ml_dtypes(ufunc, attr)
+            _UFUNCS[attr] = ufunc
         return _UFUNCS[attr]
     raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")

@@ -12,8 +12,12 @@ API
     Frozen description of a binary floating format; derived constants (``bias``,
     ``emin``, ``emax``, masks, ``qnan_bits``, ...) are plain attributes.
 ``FORMATS``
-    ``{'float16', 'bfloat16', 'float32', 'float64'}`` -> ``Format``, keyed by the
-    NumPy (or ml_dtypes) dtype name.
+    ``{'float16', 'bfloat16', 'float32', 'float64', 'float8_e4m3fn',
+    'float8_e5m2'}`` -> ``Format``, keyed by the NumPy (or ml_dtypes) dtype
+    name.  ``Format(..., has_inf=False)`` describes the OCP "fn" formats
+    (float8_e4m3fn): no infinity, the top binade is finite except its
+    all-ones pattern, the only NaN; where IEEE would give an infinity they
+    give that NaN (as ml_dtypes' conversions do).
 ``decode(bits, fmt) -> Decoded``
     ``Decoded(kind, sign, e, m, frac_bits)``: ``kind`` is one of ``'zero'``,
     ``'subnormal'``, ``'normal'``, ``'inf'``, ``'nan'``; for finite nonzero
@@ -69,6 +73,10 @@ class Format:
     name: str
     exp_bits: int
     frac_bits: int
+    # False for the OCP "finite" formats (float8_e4m3fn): the all-ones
+    # exponent field holds normal numbers, and only the all-ones magnitude
+    # (exponent and fraction) is NaN; there is no infinity.
+    has_inf: bool = True
     # Derived constants, filled in by __post_init__ (plain attributes: the
     # scalar kernels read them on every call).
     width: int = field(init=False, repr=False)
@@ -97,14 +105,18 @@ class Format:
         put("width", width)
         put("bias", bias)
         put("emin", 1 - bias)
-        put("emax", bias)
+        put("emax", bias if self.has_inf else bias + 1)
         put("sign_mask", 1 << (width - 1))
         put("exp_mask", exp_mask)
         put("frac_mask", frac_mask)
         put("exp_field_max", exp_field_max)
-        put("inf_bits", exp_mask)
-        put("qnan_bits", exp_mask | (1 << (self.frac_bits - 1)))
-        put("max_finite_bits", exp_mask - 1)
+        if self.has_inf:
+            put("inf_bits", exp_mask)
+            put("qnan_bits", exp_mask | (1 << (self.frac_bits - 1)))
+        else:
+            put("inf_bits", None)
+            put("qnan_bits", exp_mask | frac_mask)  # the only NaN (positive)
+        put("max_finite_bits", (exp_mask if self.has_inf else exp_mask | frac_mask) - 1)
         put("min_normal_bits", 1 << self.frac_bits)
         put("uint_dtype", f"uint{width}")
 
@@ -116,6 +128,8 @@ FORMATS = {
         Format("bfloat16", 8, 7),
         Format("float32", 8, 23),
         Format("float64", 11, 52),
+        Format("float8_e4m3fn", 4, 3, has_inf=False),
+        Format("float8_e5m2", 5, 2),
     )
 }
 
@@ -169,7 +183,11 @@ def _classify(bits, fmt):
     field_e = (bits & fmt.exp_mask) >> p
     t = bits & fmt.frac_mask
     if field_e == fmt.exp_field_max:
-        return ("nan" if t else "inf"), sign, 0
+        if fmt.has_inf:
+            return ("nan" if t else "inf"), sign, 0
+        if t == fmt.frac_mask:
+            return "nan", sign, 0
+        # else: an ordinary normal number of the top binade
     if field_e:
         return "normal", sign, ((field_e - fmt.bias) << p) + t
     if not t:
@@ -195,12 +213,18 @@ def decode(bits, fmt):
     return Decoded(kind, sign, 0, 0, fmt.frac_bits)
 
 
+def _infinity(sign_bit, fmt):
+    """The signed infinity; for a format without one, its NaN."""
+    return sign_bit | fmt.inf_bits if fmt.has_inf else fmt.qnan_bits
+
+
 def _encode(sign, E, F, fmt):
     """Antilog of the fixed-point logarithm: 2**E * (1 + F/2**p), signed."""
     p = fmt.frac_bits
     sign_bit = sign << (fmt.width - 1)
-    if E > fmt.emax:
-        return sign_bit | fmt.inf_bits, _OVERFLOW
+    # Overflow: above the largest finite value 2**emax * (1 + F_max / 2**p).
+    if (E, F) > (fmt.emax, fmt.max_finite_bits & fmt.frac_mask):
+        return _infinity(sign_bit, fmt), _OVERFLOW
     if E >= fmt.emin:
         return sign_bit | ((E + fmt.bias) << p) | F, _NO_FLAGS
     # Below the normal range: |result| / 2**(emin - p) = (2**p + F) / 2**shift
@@ -274,7 +298,7 @@ def div_bits(a, b, fmt):
     if kb == "zero":
         if ka == "zero":
             return fmt.qnan_bits, _INVALID  # 0 / 0
-        return sign_bit | fmt.inf_bits, _DIVIDE  # finite nonzero / 0
+        return _infinity(sign_bit, fmt), _DIVIDE  # finite nonzero / 0
     if ka == "zero":
         return sign_bit, _NO_FLAGS
     L = La - Lb
