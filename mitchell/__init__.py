@@ -36,9 +36,6 @@ def _load_c():
             RuntimeWarning,
             stacklevel=3,
         )
-    from mitchell import _ml_dtypes
-
-    _ml_dtypes.register(_ufuncs)
     return _ufuncs
 
 

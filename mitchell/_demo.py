@@ -43,8 +43,12 @@ def _rows(pairs, op, exact_op, dtype):
 
 def run(args):
     dtype = np.dtype(args.dtype)
+    if mitchell.backend == "c":
+        backend = f"C, SIMD {mitchell._ufuncs.simd_active()}"
+    else:
+        backend = mitchell.backend
     print(f"Mitchell arithmetic on {dtype.name}: one integer addition of bit patterns, "
-          f"no multiplier (backend: C, SIMD {mitchell._ufuncs.simd_active()})\n")
+          f"no multiplier (backend: {backend})\n")
     for title, pairs, op, exact_op, sym in [("mul", MUL_PAIRS, mitchell.mul, np.multiply, "*"),
                                             ("div", DIV_PAIRS, mitchell.div, np.divide, "/")]:
         print(f"{title}:")

@@ -16,12 +16,12 @@ def available():
     return importlib.util.find_spec("ml_dtypes") is not None
 
 
-def register(ufuncs):
-    """Register the loops on the C ufuncs of module `ufuncs`; False without ml_dtypes."""
+def register(register_ml_dtypes):
+    """Call ``register_ml_dtypes(*type numbers of FORMATS)``; False without ml_dtypes."""
     if not available():
         return False
     import ml_dtypes
     import numpy as np
 
-    ufuncs.register_ml_dtypes(*(np.dtype(getattr(ml_dtypes, name)).num for name in FORMATS))
+    register_ml_dtypes(*(np.dtype(getattr(ml_dtypes, name)).num for name in FORMATS))
     return True

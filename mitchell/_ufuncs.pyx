@@ -167,3 +167,9 @@ def register_ml_dtypes(int bfloat16, int float8_e4m3fn, int float8_e5m2):
     _register(div, float8_e4m3fn, <PyUFuncGenericFunction>mitchell_loop_div_f8e4m3fn)
     _register(mul, float8_e5m2, <PyUFuncGenericFunction>mitchell_loop_mul_f8e5m2)
     _register(div, float8_e5m2, <PyUFuncGenericFunction>mitchell_loop_div_f8e5m2)
+
+
+# ml_dtypes' formats get their loops as soon as this module exists, whichever
+# backend mitchell.mul is.
+from mitchell import _ml_dtypes
+_ml_dtypes.register(register_ml_dtypes)

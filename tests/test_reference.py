@@ -22,7 +22,9 @@ except ImportError:  # the compiled extension imported by mitchell/__init__ is n
     ref = importlib.util.module_from_spec(_spec)
     _spec.loader.exec_module(ref)
 
-FORMAT_NAMES = ["float16", "bfloat16", "float32", "float64"]
+FORMAT_NAMES = ["float16", "bfloat16", "float32", "float64"]  # IEEE formats, with infinities
+FINITE_FORMAT_NAMES = ["float8_e4m3fn"]  # tested in test_dtypes.py
+OTHER_FORMAT_NAMES = ["float8_e5m2"]  # IEEE-like, swept exhaustively in test_dtypes.py
 NONE = frozenset()
 
 
@@ -118,12 +120,15 @@ def fmt(request):
         ("bfloat16", 127, -126, 127, 0x7FC0),
         ("float32", 127, -126, 127, 0x7FC00000),
         ("float64", 1023, -1022, 1023, 0x7FF8000000000000),
+        # no infinity: the top binade is finite (emax = bias + 1), NaN = S.1111.111
+        ("float8_e4m3fn", 7, -6, 8, 0x7F),
+        ("float8_e5m2", 15, -14, 15, 0x7E),
     ],
 )
 def test_format_constants(name, bias, emin, emax, qnan):
     fmt = ref.FORMATS[name]
     assert (fmt.bias, fmt.emin, fmt.emax, fmt.qnan_bits) == (bias, emin, emax, qnan)
-    assert sorted(ref.FORMATS) == sorted(FORMAT_NAMES)
+    assert sorted(ref.FORMATS) == sorted(FORMAT_NAMES + FINITE_FORMAT_NAMES + OTHER_FORMAT_NAMES)
 
 
 def test_format_constants_match_numpy():
