@@ -17,9 +17,11 @@ Parameters
 ----------
 x1, x2 : array_like
     Input arrays, broadcast together.  Float16, float32 and float64 have
-    native loops; other real types are cast as for ``np.multiply``'s float
-    loops (integers of up to 8 bits go to float16, 16 bits to float32, wider
-    to float64).
+    native loops (and ml_dtypes' bfloat16, float8_e4m3fn and float8_e5m2
+    when it is installed).  Integers use Mitchell's integer algorithm and a
+    result type twice as wide (int8 -> int16, ..., uint32 -> uint64), so no
+    product wraps; 64-bit integer products saturate, raising 'overflow'.
+    Mixed integer/float inputs take the float loop NumPy's promotion gives.
 out : ndarray, None, or tuple of ndarray and None, optional
     Where to store the result, as for any ufunc.
 where : array_like, optional
@@ -55,6 +57,8 @@ array([  2. , -14. ,   1.5], dtype=float32)
 14.0
 >>> mitchell.mul(np.arange(1.0, 4.0), 1.0)
 array([1., 2., 3.])
+>>> mitchell.mul(np.int8([3, -128, 127]), np.int8([5, -128, 127]))
+array([   14, 16384, 16128], dtype=int16)
 """
 
 DIV_DOC = """\
@@ -69,7 +73,9 @@ Parameters
 ----------
 x1, x2 : array_like
     Dividend and divisor, broadcast together.  Float16, float32 and float64
-    have native loops; other real types are cast as for ``mitchell.mul``.
+    have native loops (and ml_dtypes' formats when it is installed).
+    Integers give float64: the float64 quotient of the exactly converted
+    operands (64-bit integers are cast to float64 first, as np.divide does).
 out : ndarray, None, or tuple of ndarray and None, optional
     Where to store the result, as for any ufunc.
 where : array_like, optional
@@ -100,6 +106,8 @@ Examples
 array([ 0.75, -3.  , 12.  ], dtype=float32)
 >>> float(mitchell.div(1.0, 3.0))
 0.375
+>>> mitchell.div(np.int8([1, 14]), np.int8([3, 5]))
+array([0.375, 3.   ])
 >>> with np.errstate(divide="ignore"):
 ...     print(mitchell.div(np.float32(1), np.float32(0)))
 inf

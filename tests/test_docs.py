@@ -10,7 +10,7 @@ import pytest
 import mitchell
 
 
-@pytest.mark.parametrize("obj", [mitchell.mul, mitchell.div, mitchell.reference],
+@pytest.mark.parametrize("obj", [mitchell.mul, mitchell.div, mitchell.reference, mitchell.lut],
                          ids=lambda o: getattr(o, "__name__", repr(o)))
 def test_docstring_examples(obj):
     finder = doctest.DocTestFinder(exclude_empty=False)

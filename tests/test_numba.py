@@ -83,3 +83,14 @@ def test_fallback_to_numba_and_error_naming_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "mitchell.numba", None)  # and numba missing
     with pytest.raises(ImportError, match=r"pip install 'mitchell\[numba\]'"):
         mitchell._select_backend("")
+
+
+def test_module_docstring_example():
+    import doctest
+
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    tests = doctest.DocTestFinder().find(mn, "mitchell.numba", globs={})
+    docstring_tests = [t for t in tests if t.name == "mitchell.numba"]
+    assert docstring_tests and docstring_tests[0].examples
+    runner.run(docstring_tests[0])
+    assert runner.summarize(verbose=False).failed == 0
