@@ -310,23 +310,63 @@ MITCHELL_INLINE uint64_t mitchell_iabs(int64_t a) { return a < 0 ? 0 - (uint64_t
  * Integer mul, one named kernel per input type: the output type is twice as
  * wide, so the Mitchell product (never above |a b|) always fits.  Signs are
  * sign-magnitude: the product of the magnitudes, negated when they differ.
+ * The product is the one mitchell_imul_magnitude defines, computed through
+ * the float bit patterns (below), which is exact for these widths and
+ * vectorises, where leading-one detection does not.
  */
-#define MITCHELL_DEFINE_INT_MUL(NAME, IN, OUT)                                         \
+/*
+ * The product for |a|, |b| <= 2^15, through binary32 bit patterns.
+ * Converting such an integer to float is exact and *is* the leading-one
+ * detection: the exponent field holds k, the fraction field X / 2^k (at most
+ * 15 of its 23 bits).  So the bit-pattern addition of mitchell_mul_f32's fast
+ * path, |a| + |b| - bits(1.0), is exactly 2^(k1+k2) (1 + x1 + x2) with the
+ * carry into the exponent when x1 + x2 >= 1, and the result (< 2^31, at most
+ * 16 significant bits) converts back exactly.  No branches, no clz: compilers
+ * vectorise it with baseline SSE2 / NEON.  Tested against the definition on
+ * all int8 and uint8 pairs and random int16 pairs.
+ */
+MITCHELL_INLINE int32_t mitchell_imul_small(int32_t a, int32_t b)
+{
+    const uint32_t abs_mask = (uint32_t)ieee_abs_mask(MITCHELL_F32_EXP_BITS, MITCHELL_F32_FRAC_BITS);
+    const uint32_t one = (uint32_t)ieee_one_bits(MITCHELL_F32_EXP_BITS, MITCHELL_F32_FRAC_BITS);
+    uint32_t ua = ieee_f32_to_bits((float)a), ub = ieee_f32_to_bits((float)b);
+    uint32_t ma = ua & abs_mask, mb = ub & abs_mask;
+    uint32_t product = ((ua ^ ub) & ~abs_mask) | (ma + mb - one);
+    return (ma == 0 || mb == 0) ? 0 : (int32_t)ieee_f32_from_bits(product);
+}
+
+/* The same through binary64 for |a|, |b| <= 2^32: exact for the same
+ * reasons (at most 32 fraction bits of 52; the result, below 2^64, has at
+ * most 33 significant bits).  Returns the magnitude and the sign apart so
+ * that uint32 products up to 2^64 - 1 convert back exactly. */
+MITCHELL_INLINE uint64_t mitchell_imul_wide(int64_t a, int64_t b)
+{
+    const uint64_t abs_mask = ieee_abs_mask(MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS);
+    const uint64_t one = ieee_one_bits(MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS);
+    uint64_t ma = ieee_f64_to_bits((double)a) & abs_mask, mb = ieee_f64_to_bits((double)b) & abs_mask;
+    return (ma == 0 || mb == 0) ? 0 : (uint64_t)ieee_f64_from_bits(ma + mb - one);
+}
+
+#define MITCHELL_DEFINE_SMALL_INT_MUL(NAME, IN, OUT)                                   \
+    MITCHELL_INLINE OUT mitchell_mul_##NAME(IN a, IN b)                                \
+    { return (OUT)mitchell_imul_small(a, b); }
+#define MITCHELL_DEFINE_WIDE_INT_MUL(NAME, IN, OUT)                                    \
     MITCHELL_INLINE OUT mitchell_mul_##NAME(IN a, IN b)                                \
     {                                                                                  \
-        uint64_t m = mitchell_imul_magnitude(mitchell_iabs(a), mitchell_iabs(b));      \
-        return (OUT)((a < 0) != (b < 0) ? -(int64_t)m : (int64_t)m);                   \
+        uint64_t m = mitchell_imul_wide(a, b);                                         \
+        uint64_t negate = 0 - (uint64_t)((a < 0) != (b < 0));                          \
+        return (OUT)((m ^ negate) - negate);                                           \
     }
-#define MITCHELL_DEFINE_UINT_MUL(NAME, IN, OUT)                                        \
+#define MITCHELL_DEFINE_WIDE_UINT_MUL(NAME, IN, OUT)                                   \
     MITCHELL_INLINE OUT mitchell_mul_##NAME(IN a, IN b)                                \
-    { return (OUT)mitchell_imul_magnitude(a, b); }
+    { return (OUT)mitchell_imul_wide(a, b); }
 
-MITCHELL_DEFINE_INT_MUL(i8, int8_t, int16_t)
-MITCHELL_DEFINE_UINT_MUL(u8, uint8_t, uint16_t)
-MITCHELL_DEFINE_INT_MUL(i16, int16_t, int32_t)
-MITCHELL_DEFINE_UINT_MUL(u16, uint16_t, uint32_t)
-MITCHELL_DEFINE_INT_MUL(i32, int32_t, int64_t)
-MITCHELL_DEFINE_UINT_MUL(u32, uint32_t, uint64_t)
+MITCHELL_DEFINE_SMALL_INT_MUL(i8, int8_t, int16_t)
+MITCHELL_DEFINE_SMALL_INT_MUL(u8, uint8_t, uint16_t)
+MITCHELL_DEFINE_SMALL_INT_MUL(i16, int16_t, int32_t)
+MITCHELL_DEFINE_WIDE_UINT_MUL(u16, uint16_t, uint32_t)
+MITCHELL_DEFINE_WIDE_INT_MUL(i32, int32_t, int64_t)
+MITCHELL_DEFINE_WIDE_UINT_MUL(u32, uint32_t, uint64_t)
 
 /* 64-bit inputs have no wider output type: the product saturates to the
  * int64 / uint64 range and raises the overflow flag when it does. */

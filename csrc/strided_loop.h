@@ -23,13 +23,25 @@
         const char *pa = args[0], *pb = args[1];                                       \
         char *po = args[2];                                                            \
         unsigned flags = 0;                                                            \
-        for (intptr_t i = 0; i < n; i++, pa += sa, pb += sb, po += so) {               \
-            IN x, y;                                                                   \
-            OUT r;                                                                     \
-            memcpy(&x, pa, sizeof x);                                                  \
-            memcpy(&y, pb, sizeof y);                                                  \
-            r = KERNEL(x, y, &flags);                                                  \
-            memcpy(po, &r, sizeof r);                                                  \
+        if (sa == sizeof(IN) && sb == sizeof(IN) && so == sizeof(OUT)) {               \
+            /* the same body with constant strides, which compilers vectorise */      \
+            for (intptr_t i = 0; i < n; i++) {                                         \
+                IN x, y;                                                               \
+                OUT r;                                                                 \
+                memcpy(&x, pa + i * (intptr_t)sizeof(IN), sizeof x);                   \
+                memcpy(&y, pb + i * (intptr_t)sizeof(IN), sizeof y);                   \
+                r = KERNEL(x, y, &flags);                                              \
+                memcpy(po + i * (intptr_t)sizeof(OUT), &r, sizeof r);                  \
+            }                                                                          \
+        } else {                                                                       \
+            for (intptr_t i = 0; i < n; i++, pa += sa, pb += sb, po += so) {           \
+                IN x, y;                                                               \
+                OUT r;                                                                 \
+                memcpy(&x, pa, sizeof x);                                              \
+                memcpy(&y, pb, sizeof y);                                              \
+                r = KERNEL(x, y, &flags);                                              \
+                memcpy(po, &r, sizeof r);                                              \
+            }                                                                          \
         }                                                                              \
         mitchell_raise_flags(flags);                                                   \
     }
