@@ -193,6 +193,10 @@ def _float_kernels(exp_bits, frac_bits, finite_only=False):
             q += _ONE
         return sign | q, (FLAG_UNDERFLOW if rem != 0 else 0)
 
+    one = _U(bias << frac_bits)  # bit pattern of 1.0
+    min_normal = implicit_one
+    normal_span = inf - min_normal  # m - min_normal < normal_span: m is normal (IEEE formats)
+
     @njit
     def mul(a, b):
         a = _U(a)
@@ -200,6 +204,12 @@ def _float_kernels(exp_bits, frac_bits, finite_only=False):
         sign = (a ^ b) & sign_mask
         ma = a & abs_mask
         mb = b & abs_mask
+        if not finite_only and ma - min_normal < normal_span and mb - min_normal < normal_span:
+            # normal operands: L is |a| + |b| - one in fixed point; if that is
+            # a normal magnitude it is the result (the same as the general path)
+            s = ma + mb
+            if s - min_normal >= one and s - one < inf:
+                return sign | (s - one), 0
         if finite_only:
             if ma == nan or mb == nan:
                 return nan, 0
@@ -228,6 +238,10 @@ def _float_kernels(exp_bits, frac_bits, finite_only=False):
         sign = (a ^ b) & sign_mask
         ma = a & abs_mask
         mb = b & abs_mask
+        if not finite_only and ma - min_normal < normal_span and mb - min_normal < normal_span:
+            s = ma + one  # L = |a| - |b| + one in fixed point, when normal
+            if s >= mb + min_normal and s - mb < inf:
+                return sign | (s - mb), 0
         if finite_only:
             if ma == nan or mb == nan:
                 return nan, 0
