@@ -4,7 +4,16 @@ NumPy prepends the call signature ``mul(x1, x2, /, out=None, *, where=True,
 casting='same_kind', order='K', dtype=None, subok=True[, signature])``.
 """
 
-MUL_DOC = """\
+_SHARED_PARAMETERS = """\
+out : ndarray, None, or tuple of ndarray and None, optional
+    Where to store the result, as for any ufunc.
+where : array_like, optional
+    Where False, ``out`` keeps its value.
+**kwargs
+    The other ufunc keyword arguments (``dtype``, ``casting``, ...).
+"""
+
+MUL_DOC = f"""\
 Mitchell's approximate product of x1 and x2, element-wise.
 
 The product is computed without a multiplier: the magnitudes' bit patterns
@@ -22,13 +31,7 @@ x1, x2 : array_like
     result type twice as wide (int8 -> int16, ..., uint32 -> uint64), so no
     product wraps; 64-bit integer products saturate, raising 'overflow'.
     Mixed integer/float inputs take the float loop NumPy's promotion gives.
-out : ndarray, None, or tuple of ndarray and None, optional
-    Where to store the result, as for any ufunc.
-where : array_like, optional
-    Where False, ``out`` keeps its value.
-**kwargs
-    The other ufunc keyword arguments (``dtype``, ``casting``, ...).
-
+{_SHARED_PARAMETERS}
 Returns
 -------
 y : ndarray or scalar
@@ -61,7 +64,7 @@ array([1., 2., 3.])
 array([   14, 16384, 16128], dtype=int16)
 """
 
-DIV_DOC = """\
+DIV_DOC = f"""\
 Mitchell's approximate quotient x1 / x2, element-wise.
 
 The divisor's bit pattern is subtracted from the dividend's as integers and
@@ -76,13 +79,7 @@ x1, x2 : array_like
     have native loops (and ml_dtypes' formats when it is installed).
     Integers give float64: the float64 quotient of the exactly converted
     operands (64-bit integers are cast to float64 first, as np.divide does).
-out : ndarray, None, or tuple of ndarray and None, optional
-    Where to store the result, as for any ufunc.
-where : array_like, optional
-    Where False, ``out`` keeps its value.
-**kwargs
-    The other ufunc keyword arguments (``dtype``, ``casting``, ...).
-
+{_SHARED_PARAMETERS}
 Returns
 -------
 y : ndarray or scalar

@@ -104,3 +104,11 @@ def assert_bits_equal(actual, expected_bits, a=None, b=None):
             lines.append(f"  [{i}] {operands}got {actual_bits.ravel()[i]:0{width}x}, "
                          f"expected {np.asarray(expected_bits).ravel()[i]:0{width}x}")
         pytest.fail(f"{bad.size} of {actual_bits.size} results differ:\n" + "\n".join(lines))
+
+
+def check_against_reference(op, a, b):
+    """The shipped ufunc on float arrays a, b equals the oracle bit for bit."""
+    with np.errstate(all="ignore"):
+        got = op.ufunc(a, b)
+    expected, _ = reference_bits_array(op, a, b)
+    assert_bits_equal(got, expected, a, b)
