@@ -443,11 +443,12 @@ for _name in _INT_TYPES:
 # ---------------------------------------------------------------------------
 # The ufuncs, built from numba-compiled inner loops.
 #
-# numba's @vectorize returns a DUFunc, not a numpy.ufunc, cannot declare
-# float16 loops, and numba's own ufunc constructor mishandles `where=`.  So
-# each inner loop is compiled by numba's UFuncBuilder for the unsigned type
-# that holds the operands' bits, and the loops are assembled with NumPy's own
-# C API (PyUFunc_FromFuncAndData, reached through NumPy's capsule) into a
+# numba's @vectorize returns a DUFunc, not a numpy.ufunc, and cannot declare
+# float16 loops; numba's ufunc constructor mishandles `where=`, and its loop
+# wrapper ignores the output stride when the inputs are contiguous.  So each
+# inner loop is a numba @cfunc (_compile_loop) over the unsigned type that
+# holds the operands' bits, and the loops are assembled with NumPy's own C
+# API (PyUFunc_FromFuncAndData, reached through NumPy's capsule) into a
 # genuine numpy.ufunc declared with the real dtypes: the float16 loop is the
 # uint16 loop of the float16 kernel, whose bits it reads and writes.
 
@@ -456,7 +457,10 @@ def _ufunc_c_api():
     """NumPy's ufunc C-API table (the array `import_umath()` fills in C)."""
     import ctypes
 
-    from numpy._core import _multiarray_umath
+    try:
+        from numpy._core import _multiarray_umath
+    except ImportError:  # NumPy < 2
+        from numpy.core import _multiarray_umath
 
     get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
     get_pointer.restype = ctypes.c_void_p
