@@ -23,15 +23,30 @@ def backend(request):
     return BACKENDS[request.param]
 
 
+def edge_bits(fmt):
+    """Zeros, subnormal and normal extremes, values around 1, infinity, NaN; both signs."""
+    one = fmt.bias << fmt.frac_bits
+    half = 1 << (fmt.frac_bits - 1)  # fraction 1/2: the worst cases
+    magnitudes = [0, 1, 2, 3, fmt.frac_mask, fmt.min_normal_bits, fmt.min_normal_bits | half,
+                  one, one | half, one | fmt.frac_mask, one - 1, fmt.max_finite_bits,
+                  fmt.max_finite_bits - 1, (fmt.emax // 2 + fmt.bias) << fmt.frac_bits, fmt.qnan_bits]
+    if fmt.has_inf:
+        magnitudes.append(fmt.inf_bits)
+    return np.array(magnitudes + [m | fmt.sign_mask for m in magnitudes], fmt.uint_dtype)
+
+
 def operand_bits(fmt):
-    """All pairs for 8-bit formats, random pairs plus all specials-with-x for bfloat16."""
+    """All pairs for 8-bit formats; for bfloat16 all pairs of its edge values
+    plus random bit patterns."""
     if fmt.width == 8:
         a, b = np.meshgrid(np.arange(256, dtype=np.uint8), np.arange(256, dtype=np.uint8))
         return a.ravel(), b.ravel()
+    edges = edge_bits(fmt)
+    ea, eb = np.meshgrid(edges, edges)
     rng = np.random.default_rng(16)
     a = rng.integers(0, 1 << 16, 20000).astype(np.uint16)
     b = rng.integers(0, 1 << 16, 20000).astype(np.uint16)
-    return a, b
+    return np.concatenate([ea.ravel(), a]), np.concatenate([eb.ravel(), b])
 
 
 @pytest.mark.parametrize("op", OPS)
@@ -92,3 +107,11 @@ def test_e5m2_overflows_to_infinity(backend):
     dtype = np.dtype(ml_dtypes.float8_e5m2)
     got, flags = raised_flags(lambda: backend.mul(np.array([57344.0], dtype), np.array([2.0], dtype)))
     assert np.isinf(float(got[0])) and flags == {"overflow"}
+
+
+@pytest.mark.parametrize("other", ["float16", "float32", "int8", "python float", "float8_e5m2"])
+@pytest.mark.parametrize("name", FORMATS)
+def test_mixed_types_promote_like_numpy(backend, name, other):
+    x = np.array([1.5, 3.0], getattr(ml_dtypes, name))
+    y = 2.0 if other == "python float" else np.array([1.5, 2.0], getattr(ml_dtypes, other, other))
+    assert backend.mul(x, y).dtype == np.multiply(x, y).dtype
