@@ -147,3 +147,14 @@ def test_lut(dtype, out_type):
 def test_lut_rejects_other_types(dtype):
     with pytest.raises(ValueError, match="8-bit"):
         mitchell.lut(dtype)
+
+
+def test_reductions_of_narrow_integers_need_a_wide_dtype(backend):
+    """Each product widens, so (int8, int8) -> int16 cannot be chained by
+    reduce; with dtype=int64 the int64 loop runs (as documented)."""
+    x = np.int8([3, 5, 7])
+    with pytest.raises(TypeError, match="reduce"):
+        backend.mul.reduce(x)
+    # 3*5 -> 14 (by hand above); 14 = 8(1 + 3/4), 7 = 4(1 + 3/4): 2^(3+2+1)(3/4 + 3/4) = 96
+    assert backend.mul.reduce(x, dtype=np.int64) == 96 == mitchell_product(14, 7)
+    assert backend.mul.accumulate(x, dtype=np.int64).tolist() == [3, 14, 96]
