@@ -115,3 +115,22 @@ def test_mixed_types_promote_like_numpy(backend, name, other):
     x = np.array([1.5, 3.0], getattr(ml_dtypes, name))
     y = 2.0 if other == "python float" else np.array([1.5, 2.0], getattr(ml_dtypes, other, other))
     assert backend.mul(x, y).dtype == np.multiply(x, y).dtype
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("name", ["float16", "bfloat16"])
+def test_float32_route_gives_the_same_bits(backend, op, name):
+    """docs/semantics.md argues that widening to float32, applying the float32
+    semantics and rounding back (NumPy / ml_dtypes casts, nearest-even) gives
+    the native result for these formats; check it on random bit patterns."""
+    dtype = np.dtype(np.float16 if name == "float16" else getattr(ml_dtypes, name))
+    rng = np.random.default_rng(32)
+    a = rng.integers(0, 1 << 16, 100_000).astype(np.uint16).view(dtype)
+    b = rng.integers(0, 1 << 16, 100_000).astype(np.uint16).view(dtype)
+    ufunc = getattr(backend, op)
+    with np.errstate(all="ignore"):
+        native = ufunc(a, b)
+        route = ufunc(a.astype(np.float32), b.astype(np.float32)).astype(dtype)
+    numbers = ~np.isnan(native.astype(np.float32))  # NaN payloads differ by design
+    np.testing.assert_array_equal(native.view(np.uint16)[numbers], route.view(np.uint16)[numbers])
+    assert np.isnan(route.astype(np.float32)[~numbers]).all()
