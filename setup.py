@@ -5,7 +5,7 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-# -O3 is what makes GCC (before 13) vectorise the contiguous loops; the
+# The contiguous loops are explicit vector code (csrc/contiguous_loops.h); the
 # instruction sets beyond the baseline are chosen at run time, never -march.
 UNIX_FLAGS = ["-O3", "-std=c11", "-fno-strict-aliasing"]
 MSVC_FLAGS = ["/O2"]
@@ -21,9 +21,11 @@ class BuildExt(build_ext):
 
 ufuncs = Extension(
     "mitchell._ufuncs",
-    sources=["mitchell/_ufuncs.pyx", "csrc/loops.c", "csrc/contiguous.c"],
+    sources=["mitchell/_ufuncs.pyx", "csrc/loops.c", "csrc/contiguous.c",
+             "csrc/contiguous_baseline.c", "csrc/contiguous_avx2.c", "csrc/contiguous_avx512.c"],
     include_dirs=["csrc", numpy.get_include()],
-    depends=["csrc/ieee754.h", "csrc/kernels.h", "csrc/loops.h", "csrc/contiguous.h"],
+    depends=["csrc/ieee754.h", "csrc/kernels.h", "csrc/loops.h", "csrc/contiguous.h",
+             "csrc/contiguous_loops.h"],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_25_API_VERSION")],
 )
 
