@@ -7,16 +7,16 @@
  * The including file defines:
  *   MITCHELL_SIMD_NAME      target name (token), e.g. avx2
  *   MITCHELL_SIMD_BYTES     vector width in bytes
- *   MITCHELL_SIMD_ANY(v)    nonzero if any bit of the vector v is set
+ *   MITCHELL_SIMD_ALL(v)    nonzero if every lane mask of v is all ones
  *   MITCHELL_SIMD_MIN16/32/64(x, y), MITCHELL_SIMD_MAX16/32/64(x, y)
  *                           lane-wise signed min and max (or leave undefined
  *                           for the generic compare-and-select)
  *
- * Why it is fast: a vector of results costs about 18 integer operations and
- * no branch per lane.  Each lane computes the one-addition result and three
- * masks: `lo` (an operand or the result is below the normal range, or the
- * sum wrapped), `hi` (an operand is inf/NaN or the result is past the largest
- * finite value) and `z` (the zero-operand case, whose result is the sign
+ * A vector of results costs about 20 integer operations and no branch per
+ * lane.  Each lane computes the one-addition result and three masks: `in_lo`
+ * (both operands and the result are at least the smallest normal and the sum
+ * did not wrap), `hi` (an operand is inf/NaN or the result is past the largest
+ * finite value) and `zero` (the zero-operand case, whose result is the sign
  * alone).  Lanes that are neither plain nor zero are rare; when a block of two
  * vectors has one, the whole block is recomputed element by element by the
  * scalar kernel of kernels.h before anything is stored.  So every value
@@ -62,43 +62,39 @@
  * nonzero divisor), so its value equals the kernel's.  div sends 0 / inf to
  * the kernel too (it is rare; the kernel gives the signed zero).
  */
+/*
+ * One vector operation.  SUM is the magnitude of the one-addition result
+ * (in terms of ma, mb, one); ZERO the lanes that take the kernel's zero path.
+ * *ok collects lanes that are plain or zero, *any_hi those with an inf/NaN
+ * operand or an overflowing result.
+ */
+#define SIMD_DEFINE_OP(OP, NAME, UINT, SINT, EB, FB, VMIN, VMAX, SUM, ZERO)             \
+    MITCHELL_INLINE vu_##NAME vec_##OP##_##NAME(vu_##NAME a, vu_##NAME b,              \
+                                                vs_##NAME *ok, vs_##NAME *any_hi)      \
+    {                                                                                  \
+        const UINT absm = (UINT)ieee_abs_mask(EB, FB), one = (UINT)ieee_one_bits(EB, FB); \
+        const SINT minn = (SINT)ieee_min_normal_bits(FB);                              \
+        const SINT inf = (SINT)ieee_inf_bits(EB, FB);                                  \
+        vu_##NAME ma = a & absm, mb = b & absm;                                        \
+        vs_##NAME mn = VMIN((vs_##NAME)ma, (vs_##NAME)mb);                             \
+        vs_##NAME mx = VMAX((vs_##NAME)ma, (vs_##NAME)mb);                             \
+        vu_##NAME s = SUM;                                                             \
+        vs_##NAME in_lo = VMIN(mn, (vs_##NAME)s) > (SINT)(minn - 1);                   \
+        vs_##NAME hi = VMAX(mx, (vs_##NAME)s) > (SINT)(inf - 1);                       \
+        *ok &= in_lo | (ZERO);                                                         \
+        *any_hi |= hi;                                                                 \
+        return ((vu_##NAME)in_lo & s) | ((a ^ b) & (UINT)~absm);                       \
+    }
+
 #define SIMD_DEFINE_FORMAT(NAME, UINT, SINT, EB, FB, VMIN, VMAX)                        \
     typedef UINT vu_##NAME __attribute__((vector_size(MITCHELL_SIMD_BYTES)));          \
     typedef SINT vs_##NAME __attribute__((vector_size(MITCHELL_SIMD_BYTES)));          \
     enum { LANES_##NAME = MITCHELL_SIMD_BYTES / sizeof(UINT) };                        \
-                                                                                       \
-    MITCHELL_INLINE vu_##NAME vec_mul_##NAME(vu_##NAME a, vu_##NAME b, vs_##NAME *ok) \
-    {                                                                                  \
-        const UINT absm = (UINT)ieee_abs_mask(EB, FB), one = (UINT)ieee_one_bits(EB, FB); \
-        const SINT minn = (SINT)ieee_min_normal_bits(FB);                              \
-        const SINT inf = (SINT)ieee_inf_bits(EB, FB);                                  \
-        vu_##NAME ma = a & absm, mb = b & absm;                                        \
-        vs_##NAME mn = VMIN((vs_##NAME)ma, (vs_##NAME)mb);                             \
-        vs_##NAME mx = VMAX((vs_##NAME)ma, (vs_##NAME)mb);                             \
-        vu_##NAME s = ma + mb - one;                                                   \
-        vs_##NAME in_lo = VMIN(mn, (vs_##NAME)s) > (SINT)(minn - 1);                   \
-        vs_##NAME hi = VMAX(mx, (vs_##NAME)s) > (SINT)(inf - 1);                       \
-        vs_##NAME zero = mn == 0;                                                      \
-        *ok &= (in_lo | zero) & ~hi;                                                   \
-        return ((vu_##NAME)in_lo & s) | ((a ^ b) & (UINT)~absm);                       \
-    }                                                                                  \
-                                                                                       \
-    MITCHELL_INLINE vu_##NAME vec_div_##NAME(vu_##NAME a, vu_##NAME b, vs_##NAME *ok) \
-    {                                                                                  \
-        const UINT absm = (UINT)ieee_abs_mask(EB, FB), one = (UINT)ieee_one_bits(EB, FB); \
-        const SINT minn = (SINT)ieee_min_normal_bits(FB);                              \
-        const SINT inf = (SINT)ieee_inf_bits(EB, FB);                                  \
-        vu_##NAME ma = a & absm, mb = b & absm;                                        \
-        vs_##NAME mn = VMIN((vs_##NAME)ma, (vs_##NAME)mb);                             \
-        vs_##NAME mx = VMAX((vs_##NAME)ma, (vs_##NAME)mb);                             \
-        vu_##NAME s = ma + one - mb;                                                   \
-        vs_##NAME in_lo = VMIN(mn, (vs_##NAME)s) > (SINT)(minn - 1);                   \
-        vs_##NAME hi = VMAX(mx, (vs_##NAME)s) > (SINT)(inf - 1);                       \
-        /* ma == 0 < mb, i.e. ma < min(mb, 1) */                                       \
-        vs_##NAME zero = VMIN((vs_##NAME)mb, (vs_##NAME){0} + 1) > (vs_##NAME)ma;      \
-        *ok &= (in_lo | zero) & ~hi;                                                   \
-        return ((vu_##NAME)in_lo & s) | ((a ^ b) & (UINT)~absm);                       \
-    }
+    /* mul: |a| + |b| - one; zero path when min(|a|, |b|) == 0 */                      \
+    SIMD_DEFINE_OP(mul, NAME, UINT, SINT, EB, FB, VMIN, VMAX, ma + mb - one, mn == 0)   \
+    /* div: |a| - |b| + one; zero path when |a| == 0 < |b|, i.e. |a| < min(|b|, 1) */ \
+    SIMD_DEFINE_OP(div, NAME, UINT, SINT, EB, FB, VMIN, VMAX, ma + one - mb,          \
+                   VMIN((vs_##NAME)mb, (vs_##NAME){0} + 1) > (vs_##NAME)ma)
 
 SIMD_DEFINE_FORMAT(f16, uint16_t, int16_t, MITCHELL_F16_EXP_BITS, MITCHELL_F16_FRAC_BITS,
                    MITCHELL_SIMD_MIN16, MITCHELL_SIMD_MAX16)
@@ -110,44 +106,54 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_F
                    MITCHELL_SIMD_MIN64, MITCHELL_SIMD_MAX64)
 
 /*
- * The loop over blocks of two vectors.  sa and sb are literal 0 or 1 at every
- * call site (see SIMD_DEFINE_ENTRY), so each instance is a plain contiguous
- * or scalar-broadcast loop.  The last partial block is computed in a local
+ * Blocks of two vectors.  sa and sb are literal 0 or 1 at every call site
+ * (see SIMD_DEFINE_ENTRY), so each instance is a plain contiguous or
+ * scalar-broadcast loop.  The last partial block is computed in a local
  * buffer padded with 1.0 (a plain lane for both operations), so short arrays
  * and remainders are vectorised too.
  */
 #define SIMD_DEFINE_LOOP(OP, NAME, UINT, EB, FB)                                        \
+    /* One block: load, compute, and store only if every lane was final; */          \
+    /* otherwise the kernel redoes the block (it reads each input before */          \
+    /* writing the same index, so out == a is fine). */                              \
+    MITCHELL_INLINE void block_##OP##_##NAME(const UINT *a, intptr_t sa, const UINT *b, \
+                                             intptr_t sb, UINT *out, unsigned *flags)  \
+    {                                                                                  \
+        enum { L = LANES_##NAME };                                                     \
+        vu_##NAME a0, a1, b0, b1;                                                      \
+        if (sa) {                                                                      \
+            memcpy(&a0, a, sizeof a0);                                                 \
+            memcpy(&a1, a + L, sizeof a1);                                             \
+        } else {                                                                       \
+            a0 = a1 = (vu_##NAME){0} + a[0];                                           \
+        }                                                                              \
+        if (sb) {                                                                      \
+            memcpy(&b0, b, sizeof b0);                                                 \
+            memcpy(&b1, b + L, sizeof b1);                                             \
+        } else {                                                                       \
+            b0 = b1 = (vu_##NAME){0} + b[0];                                           \
+        }                                                                              \
+        vs_##NAME ok = ~(vs_##NAME){0}, any_hi = {0};                                  \
+        vu_##NAME r0 = vec_##OP##_##NAME(a0, b0, &ok, &any_hi);                        \
+        vu_##NAME r1 = vec_##OP##_##NAME(a1, b1, &ok, &any_hi);                        \
+        if (__builtin_expect(MITCHELL_SIMD_ALL(ok & ~any_hi), 1)) {                    \
+            memcpy(out, &r0, sizeof r0);                                               \
+            memcpy(out + L, &r1, sizeof r1);                                           \
+        } else {                                                                       \
+            for (intptr_t j = 0; j < 2 * L; j++)                                       \
+                out[j] = mitchell_##OP##_##NAME(a[j * sa], b[j * sb], flags);          \
+        }                                                                              \
+    }                                                                                  \
+                                                                                       \
+    /* The loop over blocks; the last partial block goes through a local */          \
+    /* buffer padded with 1.0, a plain lane for both operations. */                  \
     MITCHELL_INLINE unsigned simd_##OP##_##NAME MITCHELL_CONTIG_SIGNATURE(UINT)         \
     {                                                                                  \
-        enum { L = LANES_##NAME, BLOCK = 2 * LANES_##NAME };                           \
+        enum { BLOCK = 2 * LANES_##NAME };                                   \
         unsigned flags = 0;                                                            \
-        const vu_##NAME zeros = {0};                                                   \
-        if (n <= 0)                                                                    \
-            return 0;                                                                  \
-        const UINT a_first = a[0], b_first = b[0];                                     \
-        const vu_##NAME a_splat = zeros + a_first, b_splat = zeros + b_first;          \
         intptr_t i = 0;                                                                \
-        for (; i + BLOCK <= n; i += BLOCK) {                                           \
-            vu_##NAME a0 = a_splat, a1 = a_splat, b0 = b_splat, b1 = b_splat;          \
-            if (sa) {                                                                  \
-                memcpy(&a0, a + i, sizeof a0);                                         \
-                memcpy(&a1, a + i + L, sizeof a1);                                     \
-            }                                                                          \
-            if (sb) {                                                                  \
-                memcpy(&b0, b + i, sizeof b0);                                         \
-                memcpy(&b1, b + i + L, sizeof b1);                                     \
-            }                                                                          \
-            vs_##NAME ok = ~(vs_##NAME){0};                                                       \
-            vu_##NAME r0 = vec_##OP##_##NAME(a0, b0, &ok);                            \
-            vu_##NAME r1 = vec_##OP##_##NAME(a1, b1, &ok);                            \
-            if (__builtin_expect(!MITCHELL_SIMD_ALL(ok), 0)) {                         \
-                for (intptr_t j = i; j < i + BLOCK; j++)                               \
-                    out[j] = mitchell_##OP##_##NAME(a[j * sa], b[j * sb], &flags);     \
-            } else {                                                                   \
-                memcpy(out + i, &r0, sizeof r0);                                       \
-                memcpy(out + i + L, &r1, sizeof r1);                                   \
-            }                                                                          \
-        }                                                                              \
+        for (; i + BLOCK <= n; i += BLOCK)                                             \
+            block_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, &flags);       \
         if (i < n) {                                                                   \
             const UINT one = (UINT)ieee_one_bits(EB, FB);                              \
             UINT ta[BLOCK], tb[BLOCK], tr[BLOCK];                                      \
@@ -156,19 +162,7 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_F
                 ta[j] = j < m ? a[(i + j) * sa] : one;                                 \
                 tb[j] = j < m ? b[(i + j) * sb] : one;                                 \
             }                                                                          \
-            vu_##NAME a0, a1, b0, b1;                                                  \
-            memcpy(&a0, ta, sizeof a0);                                                \
-            memcpy(&a1, ta + L, sizeof a1);                                            \
-            memcpy(&b0, tb, sizeof b0);                                                \
-            memcpy(&b1, tb + L, sizeof b1);                                            \
-            vs_##NAME ok = ~(vs_##NAME){0};                                                       \
-            vu_##NAME r0 = vec_##OP##_##NAME(a0, b0, &ok);                            \
-            vu_##NAME r1 = vec_##OP##_##NAME(a1, b1, &ok);                            \
-            memcpy(tr, &r0, sizeof r0);                                                \
-            memcpy(tr + L, &r1, sizeof r1);                                            \
-            if (!MITCHELL_SIMD_ALL(ok))                                                \
-                for (intptr_t j = 0; j < m; j++)                                       \
-                    tr[j] = mitchell_##OP##_##NAME(ta[j], tb[j], &flags);              \
+            block_##OP##_##NAME(ta, 1, tb, 1, tr, &flags);                             \
             memcpy(out + i, tr, (size_t)m * sizeof(UINT));                             \
         }                                                                              \
         return flags;                                                                  \
