@@ -18,6 +18,8 @@
 #define MITCHELL_SIMD_ALL(v) (_mm_movemask_epi8((__m128i)(v)) == 0xFFFF)
 #define MITCHELL_SIMD_MIN16(x, y) ((__typeof__(x))_mm_min_epi16((__m128i)(x), (__m128i)(y)))
 #define MITCHELL_SIMD_MAX16(x, y) ((__typeof__(x))_mm_max_epi16((__m128i)(x), (__m128i)(y)))
+#define MITCHELL_SIMD_STREAM(p, v) _mm_stream_si128((__m128i *)(void *)(p), (__m128i)(v))
+#define MITCHELL_SIMD_STREAM_FENCE() _mm_sfence()
 #elif defined(__aarch64__) && defined(__ARM_NEON)
 #include <arm_neon.h>
 #define MITCHELL_SIMD_ALL(v) (vminvq_u32((uint32x4_t)(v)) == UINT32_MAX)

@@ -11,6 +11,9 @@
  *   MITCHELL_SIMD_MIN16/32/64(x, y), MITCHELL_SIMD_MAX16/32/64(x, y)
  *                           lane-wise signed min and max (or leave undefined
  *                           for the generic compare-and-select)
+ *   MITCHELL_SIMD_STREAM(p, v), MITCHELL_SIMD_STREAM_FENCE()
+ *                           optional: non-temporal store of v at the
+ *                           vector-aligned p, and the fence after them
  *
  * A vector of results costs about 20 integer operations and no branch per
  * lane.  Each lane computes the one-addition result and three masks: `in_lo`
@@ -37,6 +40,18 @@
 /* Generic lane-wise signed min/max: one compare and a select. */
 #define SIMD_GENERIC_MIN(x, y) ((((x) < (y)) & (x)) | (~((x) < (y)) & (y)))
 #define SIMD_GENERIC_MAX(x, y) ((((x) > (y)) & (x)) | (~((x) > (y)) & (y)))
+/* Streaming store of one vector to an aligned address, and the fence that
+ * orders such stores before the function returns. */
+#ifdef MITCHELL_SIMD_STREAM
+#define SIMD_CAN_STREAM 1
+#define SIMD_STREAM(p, v) MITCHELL_SIMD_STREAM(p, v)
+#define SIMD_STREAM_FENCE() MITCHELL_SIMD_STREAM_FENCE()
+#else
+#define SIMD_CAN_STREAM 0
+#define SIMD_STREAM(p, v) memcpy((p), &(v), sizeof(v))
+#define SIMD_STREAM_FENCE() ((void)0)
+#endif
+
 #ifndef MITCHELL_SIMD_MIN16
 #define MITCHELL_SIMD_MIN16 SIMD_GENERIC_MIN
 #define MITCHELL_SIMD_MAX16 SIMD_GENERIC_MAX
@@ -106,18 +121,27 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_F
                    MITCHELL_SIMD_MIN64, MITCHELL_SIMD_MAX64)
 
 /*
+ * Outputs at least this large are written with non-temporal (streaming)
+ * stores where the target has them: such an array cannot stay in cache
+ * anyway, and streaming saves the read-for-ownership of every output line,
+ * a third of the memory traffic of a bandwidth-bound call.
+ */
+#define SIMD_STREAM_MIN_BYTES ((size_t)16 << 20)
+
+/*
  * Blocks of two vectors.  sa and sb are literal 0 or 1 at every call site
  * (see SIMD_DEFINE_ENTRY), so each instance is a plain contiguous or
- * scalar-broadcast loop.  The last partial block is computed in a local
- * buffer padded with 1.0 (a plain lane for both operations), so short arrays
- * and remainders are vectorised too.
+ * scalar-broadcast loop.  A partial block (the remainder, or the elements
+ * before the output is vector-aligned) is computed in a local buffer padded
+ * with 1.0, a plain lane for both operations, so it is vectorised too.
  */
 #define SIMD_DEFINE_LOOP(OP, NAME, UINT, EB, FB)                                        \
     /* One block: load, compute, and store only if every lane was final; */          \
     /* otherwise the kernel redoes the block (it reads each input before */          \
-    /* writing the same index, so out == a is fine). */                              \
+    /* writing the same index, so out == a is fine).  stream is literal. */          \
     MITCHELL_INLINE void block_##OP##_##NAME(const UINT *a, intptr_t sa, const UINT *b, \
-                                             intptr_t sb, UINT *out, unsigned *flags)  \
+                                             intptr_t sb, UINT *out, unsigned *flags,  \
+                                             int stream)                               \
     {                                                                                  \
         enum { L = LANES_##NAME };                                                     \
         vu_##NAME a0, a1, b0, b1;                                                      \
@@ -137,34 +161,56 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_F
         vu_##NAME r0 = vec_##OP##_##NAME(a0, b0, &ok, &any_hi);                        \
         vu_##NAME r1 = vec_##OP##_##NAME(a1, b1, &ok, &any_hi);                        \
         if (__builtin_expect(MITCHELL_SIMD_ALL(ok & ~any_hi), 1)) {                    \
-            memcpy(out, &r0, sizeof r0);                                               \
-            memcpy(out + L, &r1, sizeof r1);                                           \
+            if (stream) {                                                              \
+                SIMD_STREAM(out, r0);                                                  \
+                SIMD_STREAM(out + L, r1);                                              \
+            } else {                                                                   \
+                memcpy(out, &r0, sizeof r0);                                           \
+                memcpy(out + L, &r1, sizeof r1);                                       \
+            }                                                                          \
         } else {                                                                       \
             for (intptr_t j = 0; j < 2 * L; j++)                                       \
                 out[j] = mitchell_##OP##_##NAME(a[j * sa], b[j * sb], flags);          \
         }                                                                              \
     }                                                                                  \
                                                                                        \
-    /* The loop over blocks; the last partial block goes through a local */          \
-    /* buffer padded with 1.0, a plain lane for both operations. */                  \
+    /* m < 2 L elements through a padded local block. */                              \
+    MITCHELL_INLINE void partial_##OP##_##NAME(const UINT *a, intptr_t sa, const UINT *b, \
+                                               intptr_t sb, UINT *out, intptr_t m,     \
+                                               unsigned *flags)                        \
+    {                                                                                  \
+        enum { BLOCK = 2 * LANES_##NAME };                                             \
+        const UINT one = (UINT)ieee_one_bits(EB, FB);                                  \
+        UINT ta[BLOCK], tb[BLOCK], tr[BLOCK];                                          \
+        for (intptr_t j = 0; j < BLOCK; j++) {                                         \
+            ta[j] = j < m ? a[j * sa] : one;                                           \
+            tb[j] = j < m ? b[j * sb] : one;                                           \
+        }                                                                              \
+        block_##OP##_##NAME(ta, 1, tb, 1, tr, flags, 0);                               \
+        memcpy(out, tr, (size_t)m * sizeof(UINT));                                     \
+    }                                                                                  \
+                                                                                       \
     MITCHELL_INLINE unsigned simd_##OP##_##NAME MITCHELL_CONTIG_SIGNATURE(UINT)         \
     {                                                                                  \
-        enum { BLOCK = 2 * LANES_##NAME };                                   \
+        enum { BLOCK = 2 * LANES_##NAME };                                             \
         unsigned flags = 0;                                                            \
         intptr_t i = 0;                                                                \
-        for (; i + BLOCK <= n; i += BLOCK)                                             \
-            block_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, &flags);       \
-        if (i < n) {                                                                   \
-            const UINT one = (UINT)ieee_one_bits(EB, FB);                              \
-            UINT ta[BLOCK], tb[BLOCK], tr[BLOCK];                                      \
-            intptr_t m = n - i;                                                        \
-            for (intptr_t j = 0; j < BLOCK; j++) {                                     \
-                ta[j] = j < m ? a[(i + j) * sa] : one;                                 \
-                tb[j] = j < m ? b[(i + j) * sb] : one;                                 \
-            }                                                                          \
-            block_##OP##_##NAME(ta, 1, tb, 1, tr, &flags);                             \
-            memcpy(out + i, tr, (size_t)m * sizeof(UINT));                             \
+        if (SIMD_CAN_STREAM && (size_t)n * sizeof(UINT) >= SIMD_STREAM_MIN_BYTES       \
+            && (uintptr_t)out % sizeof(UINT) == 0) {                                   \
+            /* elements before out + i is vector-aligned */                            \
+            uintptr_t misalign = (uintptr_t)out % MITCHELL_SIMD_BYTES;                 \
+            intptr_t head = misalign ? (intptr_t)((MITCHELL_SIMD_BYTES - misalign) / sizeof(UINT)) : 0; \
+            if (head)                                                                  \
+                partial_##OP##_##NAME(a, sa, b, sb, out, head, &flags);                \
+            for (i = head; i + BLOCK <= n; i += BLOCK)                                 \
+                block_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, &flags, 1); \
+            SIMD_STREAM_FENCE();                                                       \
+        } else {                                                                       \
+            for (; i + BLOCK <= n; i += BLOCK)                                         \
+                block_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, &flags, 0); \
         }                                                                              \
+        if (i < n)                                                                     \
+            partial_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, n - i, &flags); \
         return flags;                                                                  \
     }
 
