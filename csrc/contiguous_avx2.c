@@ -24,6 +24,7 @@
 #define MITCHELL_SIMD_MIN32(x, y) ((__typeof__(x))_mm256_min_epi32((__m256i)(x), (__m256i)(y)))
 #define MITCHELL_SIMD_MAX32(x, y) ((__typeof__(x))_mm256_max_epi32((__m256i)(x), (__m256i)(y)))
 
+#define MITCHELL_SIMD_OPAQUE(v) __asm__("" : "+v"(v))
 #define MITCHELL_SIMD_STREAM(p, v) _mm256_stream_si256((__m256i *)(void *)(p), (__m256i)(v))
 #define MITCHELL_SIMD_STREAM_FENCE() _mm_sfence()
 

@@ -27,6 +27,7 @@
 #define MITCHELL_SIMD_MIN64(x, y) ((__typeof__(x))_mm512_min_epi64((__m512i)(x), (__m512i)(y)))
 #define MITCHELL_SIMD_MAX64(x, y) ((__typeof__(x))_mm512_max_epi64((__m512i)(x), (__m512i)(y)))
 
+#define MITCHELL_SIMD_OPAQUE(v) __asm__("" : "+v"(v))
 #define MITCHELL_SIMD_STREAM(p, v) _mm512_stream_si512((void *)(p), (__m512i)(v))
 #define MITCHELL_SIMD_STREAM_FENCE() _mm_sfence()
 

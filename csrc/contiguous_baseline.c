@@ -18,6 +18,7 @@
 #define MITCHELL_SIMD_ALL(v) (_mm_movemask_epi8((__m128i)(v)) == 0xFFFF)
 #define MITCHELL_SIMD_MIN16(x, y) ((__typeof__(x))_mm_min_epi16((__m128i)(x), (__m128i)(y)))
 #define MITCHELL_SIMD_MAX16(x, y) ((__typeof__(x))_mm_max_epi16((__m128i)(x), (__m128i)(y)))
+#define MITCHELL_SIMD_OPAQUE(v) __asm__("" : "+x"(v))
 #define MITCHELL_SIMD_STREAM(p, v) _mm_stream_si128((__m128i *)(void *)(p), (__m128i)(v))
 #define MITCHELL_SIMD_STREAM_FENCE() _mm_sfence()
 #elif defined(__aarch64__) && defined(__ARM_NEON)
@@ -27,6 +28,7 @@
 #define MITCHELL_SIMD_MAX16(x, y) ((__typeof__(x))vmaxq_s16((int16x8_t)(x), (int16x8_t)(y)))
 #define MITCHELL_SIMD_MIN32(x, y) ((__typeof__(x))vminq_s32((int32x4_t)(x), (int32x4_t)(y)))
 #define MITCHELL_SIMD_MAX32(x, y) ((__typeof__(x))vmaxq_s32((int32x4_t)(x), (int32x4_t)(y)))
+#define MITCHELL_SIMD_OPAQUE(v) __asm__("" : "+w"(v))
 #else
 typedef uint64_t simd_all_u64 __attribute__((vector_size(16)));
 static inline int simd_all(simd_all_u64 v) { return (v[0] & v[1]) == UINT64_MAX; }

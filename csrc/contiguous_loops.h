@@ -11,6 +11,8 @@
  *   MITCHELL_SIMD_MIN16/32/64(x, y), MITCHELL_SIMD_MAX16/32/64(x, y)
  *                           lane-wise signed min and max (or leave undefined
  *                           for the generic compare-and-select)
+ *   MITCHELL_SIMD_OPAQUE(v)  optional: an empty asm that makes the vector
+ *                           variable v opaque to the optimiser
  *   MITCHELL_SIMD_STREAM(p, v), MITCHELL_SIMD_STREAM_FENCE()
  *                           optional: non-temporal store of v at the
  *                           vector-aligned p, and the fence after them
@@ -52,6 +54,13 @@
 #define SIMD_STREAM_FENCE() ((void)0)
 #endif
 
+/* Keeps a vector in a register as an opaque value (see simd_consts_*). */
+#ifdef MITCHELL_SIMD_OPAQUE
+#define SIMD_OPAQUE(v) MITCHELL_SIMD_OPAQUE(v)
+#else
+#define SIMD_OPAQUE(v) ((void)0)
+#endif
+
 #ifndef MITCHELL_SIMD_MIN16
 #define MITCHELL_SIMD_MIN16 SIMD_GENERIC_MIN
 #define MITCHELL_SIMD_MAX16 SIMD_GENERIC_MAX
@@ -80,31 +89,50 @@
 /*
  * One vector operation.  SUM is the magnitude of the one-addition result
  * (in terms of ma, mb, one); ZERO the lanes that take the kernel's zero path.
- * *ok collects lanes that are plain or zero, *any_hi those with an inf/NaN
- * operand or an overflowing result.
+ * *ok collects lanes that are plain or zero; *top keeps the lane-wise maximum
+ * of the operand and result magnitudes, which exceeds inf - 1 if an operand
+ * is inf/NaN or a result overflowed (a max costs less than compare and or).  The constants come in as vectors made
+ * once per call (see simd_consts_*).
  */
 #define SIMD_DEFINE_OP(OP, NAME, UINT, SINT, EB, FB, VMIN, VMAX, SUM, ZERO)             \
     MITCHELL_INLINE vu_##NAME vec_##OP##_##NAME(vu_##NAME a, vu_##NAME b,              \
-                                                vs_##NAME *ok, vs_##NAME *any_hi)      \
+                                                const simd_consts_##NAME *k,           \
+                                                vs_##NAME *ok, vs_##NAME *top)         \
     {                                                                                  \
-        const UINT absm = (UINT)ieee_abs_mask(EB, FB), one = (UINT)ieee_one_bits(EB, FB); \
-        const SINT minn = (SINT)ieee_min_normal_bits(FB);                              \
-        const SINT inf = (SINT)ieee_inf_bits(EB, FB);                                  \
-        vu_##NAME ma = a & absm, mb = b & absm;                                        \
+        const vu_##NAME one = k->one;                                                  \
+        vu_##NAME ma = a & k->abs_mask, mb = b & k->abs_mask;                          \
         vs_##NAME mn = VMIN((vs_##NAME)ma, (vs_##NAME)mb);                             \
         vs_##NAME mx = VMAX((vs_##NAME)ma, (vs_##NAME)mb);                             \
         vu_##NAME s = SUM;                                                             \
-        vs_##NAME in_lo = VMIN(mn, (vs_##NAME)s) > (SINT)(minn - 1);                   \
-        vs_##NAME hi = VMAX(mx, (vs_##NAME)s) > (SINT)(inf - 1);                       \
+        vs_##NAME in_lo = VMIN(mn, (vs_##NAME)s) > k->below_min_normal;                \
+        *top = VMAX(*top, VMAX(mx, (vs_##NAME)s));                                      \
         *ok &= in_lo | (ZERO);                                                         \
-        *any_hi |= hi;                                                                 \
-        return ((vu_##NAME)in_lo & s) | ((a ^ b) & (UINT)~absm);                       \
+        return ((vu_##NAME)in_lo & s) | ((a ^ b) & ~k->abs_mask);                      \
     }
 
 #define SIMD_DEFINE_FORMAT(NAME, UINT, SINT, EB, FB, VMIN, VMAX)                        \
     typedef UINT vu_##NAME __attribute__((vector_size(MITCHELL_SIMD_BYTES)));          \
     typedef SINT vs_##NAME __attribute__((vector_size(MITCHELL_SIMD_BYTES)));          \
     enum { LANES_##NAME = MITCHELL_SIMD_BYTES / sizeof(UINT) };                        \
+    typedef struct {                                                                   \
+        vu_##NAME abs_mask, one;                                                       \
+        vs_##NAME below_min_normal, below_inf; /* min normal - 1, inf - 1 */           \
+    } simd_consts_##NAME;                                                              \
+    /* Made once per call and hidden from the optimiser, which otherwise */          \
+    /* rebuilds some of them inside the loop (GCC 12 on AVX2). */                    \
+    MITCHELL_INLINE simd_consts_##NAME simd_consts_##NAME##_make(void)                 \
+    {                                                                                  \
+        simd_consts_##NAME k;                                                          \
+        k.abs_mask = (vu_##NAME){0} + (UINT)ieee_abs_mask(EB, FB);                     \
+        k.one = (vu_##NAME){0} + (UINT)ieee_one_bits(EB, FB);                          \
+        k.below_min_normal = (vs_##NAME){0} + (SINT)(ieee_min_normal_bits(FB) - 1);    \
+        k.below_inf = (vs_##NAME){0} + (SINT)(ieee_inf_bits(EB, FB) - 1);              \
+        SIMD_OPAQUE(k.abs_mask);                                                       \
+        SIMD_OPAQUE(k.one);                                                            \
+        SIMD_OPAQUE(k.below_min_normal);                                               \
+        SIMD_OPAQUE(k.below_inf);                                                      \
+        return k;                                                                      \
+    }                                                                                  \
     /* mul: |a| + |b| - one; zero path when min(|a|, |b|) == 0 */                      \
     SIMD_DEFINE_OP(mul, NAME, UINT, SINT, EB, FB, VMIN, VMAX, ma + mb - one, mn == 0)   \
     /* div: |a| - |b| + one; zero path when |a| == 0 < |b|, i.e. |a| < min(|b|, 1) */ \
@@ -141,7 +169,7 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_F
     /* writing the same index, so out == a is fine).  stream is literal. */          \
     MITCHELL_INLINE void block_##OP##_##NAME(const UINT *a, intptr_t sa, const UINT *b, \
                                              intptr_t sb, UINT *out, unsigned *flags,  \
-                                             int stream)                               \
+                                             const simd_consts_##NAME *k, int stream)  \
     {                                                                                  \
         enum { L = LANES_##NAME };                                                     \
         vu_##NAME a0, a1, b0, b1;                                                      \
@@ -157,10 +185,10 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_F
         } else {                                                                       \
             b0 = b1 = (vu_##NAME){0} + b[0];                                           \
         }                                                                              \
-        vs_##NAME ok = ~(vs_##NAME){0}, any_hi = {0};                                  \
-        vu_##NAME r0 = vec_##OP##_##NAME(a0, b0, &ok, &any_hi);                        \
-        vu_##NAME r1 = vec_##OP##_##NAME(a1, b1, &ok, &any_hi);                        \
-        if (__builtin_expect(MITCHELL_SIMD_ALL(ok & ~any_hi), 1)) {                    \
+        vs_##NAME ok = ~(vs_##NAME){0}, top = {0};                                     \
+        vu_##NAME r0 = vec_##OP##_##NAME(a0, b0, k, &ok, &top);                        \
+        vu_##NAME r1 = vec_##OP##_##NAME(a1, b1, k, &ok, &top);                        \
+        if (__builtin_expect(MITCHELL_SIMD_ALL(ok & ~(top > k->below_inf)), 1)) {      \
             if (stream) {                                                              \
                 SIMD_STREAM(out, r0);                                                  \
                 SIMD_STREAM(out + L, r1);                                              \
@@ -177,7 +205,8 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_F
     /* m < 2 L elements through a padded local block. */                              \
     MITCHELL_INLINE void partial_##OP##_##NAME(const UINT *a, intptr_t sa, const UINT *b, \
                                                intptr_t sb, UINT *out, intptr_t m,     \
-                                               unsigned *flags)                        \
+                                               unsigned *flags,                        \
+                                               const simd_consts_##NAME *k)            \
     {                                                                                  \
         enum { BLOCK = 2 * LANES_##NAME };                                             \
         const UINT one = (UINT)ieee_one_bits(EB, FB);                                  \
@@ -186,7 +215,7 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_F
             ta[j] = j < m ? a[j * sa] : one;                                           \
             tb[j] = j < m ? b[j * sb] : one;                                           \
         }                                                                              \
-        block_##OP##_##NAME(ta, 1, tb, 1, tr, flags, 0);                               \
+        block_##OP##_##NAME(ta, 1, tb, 1, tr, flags, k, 0);                               \
         memcpy(out, tr, (size_t)m * sizeof(UINT));                                     \
     }                                                                                  \
                                                                                        \
@@ -195,22 +224,23 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_F
         enum { BLOCK = 2 * LANES_##NAME };                                             \
         unsigned flags = 0;                                                            \
         intptr_t i = 0;                                                                \
+        const simd_consts_##NAME k = simd_consts_##NAME##_make();                      \
         if (SIMD_CAN_STREAM && (size_t)n * sizeof(UINT) >= SIMD_STREAM_MIN_BYTES       \
             && (uintptr_t)out % sizeof(UINT) == 0) {                                   \
             /* elements before out + i is vector-aligned */                            \
             uintptr_t misalign = (uintptr_t)out % MITCHELL_SIMD_BYTES;                 \
             intptr_t head = misalign ? (intptr_t)((MITCHELL_SIMD_BYTES - misalign) / sizeof(UINT)) : 0; \
             if (head)                                                                  \
-                partial_##OP##_##NAME(a, sa, b, sb, out, head, &flags);                \
+                partial_##OP##_##NAME(a, sa, b, sb, out, head, &flags, &k);                \
             for (i = head; i + BLOCK <= n; i += BLOCK)                                 \
-                block_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, &flags, 1); \
+                block_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, &flags, &k, 1); \
             SIMD_STREAM_FENCE();                                                       \
         } else {                                                                       \
             for (; i + BLOCK <= n; i += BLOCK)                                         \
-                block_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, &flags, 0); \
+                block_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, &flags, &k, 0); \
         }                                                                              \
         if (i < n)                                                                     \
-            partial_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, n - i, &flags); \
+            partial_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, n - i, &flags, &k); \
         return flags;                                                                  \
     }
 
