@@ -244,17 +244,38 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_F
         return flags;                                                                  \
     }
 
-/* Entry point: picks the stride pattern so that each is a literal. */
+/*
+ * Entry point: picks the stride pattern so that each is a literal.  An output
+ * that overlaps an input without being the same array (NumPy's accumulate
+ * passes out = a + 1 element, so each result feeds the next) must be
+ * computed in order, element by element, exactly as the strided loop does.
+ */
 #define SIMD_DEFINE_ENTRY(OP, NAME, UINT, EB, FB)                                       \
     SIMD_DEFINE_LOOP(OP, NAME, UINT, EB, FB)                                            \
     static unsigned contig_##OP##_##NAME MITCHELL_CONTIG_SIGNATURE(UINT)                \
     {                                                                                  \
+        if (simd_overlaps(out, a, sa ? n : 1, n, sizeof(UINT))                         \
+            || simd_overlaps(out, b, sb ? n : 1, n, sizeof(UINT))) {                   \
+            unsigned flags = 0;                                                        \
+            for (intptr_t i = 0; i < n; i++)                                           \
+                out[i] = mitchell_##OP##_##NAME(a[i * sa], b[i * sb], &flags);         \
+            return flags;                                                              \
+        }                                                                              \
         if (sa && sb)                                                                  \
             return simd_##OP##_##NAME(a, 1, b, 1, out, n);                             \
         if (sb)                                                                        \
             return simd_##OP##_##NAME(a, 0, b, 1, out, n);                             \
         return simd_##OP##_##NAME(a, 1, b, 0, out, n);                                 \
     }
+
+/* Whether out[0, n) and in[0, m) share memory without being the same array. */
+static int simd_overlaps(const void *out, const void *in, intptr_t m, intptr_t n, size_t size)
+{
+    uintptr_t o = (uintptr_t)out, i = (uintptr_t)in;
+    if (o == i && m == n)
+        return 0;
+    return o < i + (uintptr_t)m * size && i < o + (uintptr_t)n * size;
+}
 
 SIMD_DEFINE_ENTRY(mul, f16, uint16_t, MITCHELL_F16_EXP_BITS, MITCHELL_F16_FRAC_BITS)
 SIMD_DEFINE_ENTRY(div, f16, uint16_t, MITCHELL_F16_EXP_BITS, MITCHELL_F16_FRAC_BITS)

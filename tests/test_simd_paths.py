@@ -199,6 +199,23 @@ def test_out_aliases_an_input(isa, dtype, op, target):
     assert got_flags == expected_flags
 
 
+@pytest.mark.parametrize("n", [2, 3, 17, 33, 64, 65, 300])
+def test_accumulate_feeds_each_result_into_the_next(isa, dtype, op, n):
+    """accumulate hands the loop out = a + 1 element: a partial overlap that
+    must be computed in order (expected values: one 0-d call per step)."""
+    rng = np.random.default_rng(n)
+    x = np.exp2(rng.uniform(-2, 2, n)).astype(dtype)
+    x[n // 2] = 0  # mul: zeros from here on; div: x / 0 raises divide by zero
+    expected, expected_flags = [x[0]], set()
+    for value in x[1:]:
+        step, flags = call_with_flags(op, expected[-1], value)
+        expected.append(step)
+        expected_flags |= flags
+    got, got_flags = call_with_flags(op.accumulate, x)
+    assert_same_bits(got, np.array(expected, dtype))
+    assert got_flags == expected_flags
+
+
 @pytest.mark.parametrize("dtype", [np.dtype(np.float32), np.dtype(np.float64)], ids=str)
 def test_large_output_streaming_stores(isa, dtype, op):
     """Outputs of 16 MiB and more are written with streaming stores after a
