@@ -78,75 +78,96 @@
  * One vector of Mitchell products or quotients.  All masks are signed lane
  * masks (all ones or zero); magnitudes are below 2^(width-1), so signed
  * compares order them correctly, and a sum that wrapped past 2^(width-1)
- * reads as negative and lands in `lo`.
+ * reads as negative and so fails the lower check.
  *
  * A lane is final exactly when the scalar kernel would take its one-addition
  * path (both operands normal, result in [min normal, inf)) or its zero path
  * (mul: a zero operand and no inf/NaN; div: a zero dividend and a finite
  * nonzero divisor), so its value equals the kernel's.  div sends 0 / inf to
  * the kernel too (it is rare; the kernel gives the signed zero).
+ *
+ * The range checks run on "check lanes" of type CSINT.  For float16 and
+ * float32 they are the lanes themselves.  For float64 they are the 32-bit
+ * halves: every bound (min normal, inf) has a zero low half, so comparing the
+ * high halves of the operands and of the 64-bit sum is exact, and 32-bit
+ * min/max exist where 64-bit ones do not (AVX2, SSE4.1, NEON).  The low-half
+ * check lanes carry junk and are ignored (k->ignore) by the block test.
+ *
+ * SUM is the magnitude of the one-addition result (in terms of ma, mb, one);
+ * ZERO the full-width mask of lanes that take the kernel's zero path; WIDEN
+ * turns a check-lane mask into a full-width one.  *ok collects lanes that are
+ * plain or zero; *top keeps the lane-wise maximum of operand and result
+ * magnitudes, above inf - 1 if an operand is inf/NaN or a result overflowed
+ * (a running max costs less than a compare and an or per vector).
  */
-/*
- * One vector operation.  SUM is the magnitude of the one-addition result
- * (in terms of ma, mb, one); ZERO the lanes that take the kernel's zero path.
- * *ok collects lanes that are plain or zero; *top keeps the lane-wise maximum
- * of the operand and result magnitudes, which exceeds inf - 1 if an operand
- * is inf/NaN or a result overflowed (a max costs less than compare and or).  The constants come in as vectors made
- * once per call (see simd_consts_*).
- */
-#define SIMD_DEFINE_OP(OP, NAME, UINT, SINT, EB, FB, VMIN, VMAX, SUM, ZERO)             \
+#define SIMD_DEFINE_OP(OP, NAME, VMIN, VMAX, SUM, ZERO, WIDEN)                           \
     MITCHELL_INLINE vu_##NAME vec_##OP##_##NAME(vu_##NAME a, vu_##NAME b,              \
                                                 const simd_consts_##NAME *k,           \
-                                                vs_##NAME *ok, vs_##NAME *top)         \
+                                                vc_##NAME *ok, vc_##NAME *top)         \
     {                                                                                  \
         const vu_##NAME one = k->one;                                                  \
         vu_##NAME ma = a & k->abs_mask, mb = b & k->abs_mask;                          \
-        vs_##NAME mn = VMIN((vs_##NAME)ma, (vs_##NAME)mb);                             \
-        vs_##NAME mx = VMAX((vs_##NAME)ma, (vs_##NAME)mb);                             \
+        vc_##NAME mn = VMIN((vc_##NAME)ma, (vc_##NAME)mb);                             \
+        vc_##NAME mx = VMAX((vc_##NAME)ma, (vc_##NAME)mb);                             \
         vu_##NAME s = SUM;                                                             \
-        vs_##NAME in_lo = VMIN(mn, (vs_##NAME)s) > k->below_min_normal;                \
-        *top = VMAX(*top, VMAX(mx, (vs_##NAME)s));                                      \
-        *ok &= in_lo | (ZERO);                                                         \
-        return ((vu_##NAME)in_lo & s) | ((a ^ b) & ~k->abs_mask);                      \
+        vc_##NAME in_lo = VMIN(mn, (vc_##NAME)s) > k->below_min_normal;                \
+        *top = VMAX(*top, VMAX(mx, (vc_##NAME)s));                                      \
+        *ok &= in_lo | (vc_##NAME)(ZERO);                                              \
+        return ((vu_##NAME)(WIDEN(in_lo)) & s) | ((a ^ b) & ~k->abs_mask);             \
     }
 
-#define SIMD_DEFINE_FORMAT(NAME, UINT, SINT, EB, FB, VMIN, VMAX)                        \
+#define SIMD_SAME_WIDTH(mask) (mask)
+
+#define SIMD_DEFINE_FORMAT(NAME, UINT, SINT, CSINT, EB, FB, VMIN, VMAX, ZMUL, ZDIV, WIDEN) \
     typedef UINT vu_##NAME __attribute__((vector_size(MITCHELL_SIMD_BYTES)));          \
     typedef SINT vs_##NAME __attribute__((vector_size(MITCHELL_SIMD_BYTES)));          \
-    enum { LANES_##NAME = MITCHELL_SIMD_BYTES / sizeof(UINT) };                        \
+    typedef CSINT vc_##NAME __attribute__((vector_size(MITCHELL_SIMD_BYTES)));         \
+    enum { LANES_##NAME = MITCHELL_SIMD_BYTES / sizeof(UINT),                          \
+           CHECK_SHIFT_##NAME = 8 * (sizeof(UINT) - sizeof(CSINT)) };                  \
     typedef struct {                                                                   \
         vu_##NAME abs_mask, one;                                                       \
-        vs_##NAME below_min_normal, below_inf; /* min normal - 1, inf - 1 */           \
+        /* (min normal - 1), (inf - 1) and the ignored lanes, in check lanes */       \
+        vc_##NAME below_min_normal, below_inf, ignore;                                 \
     } simd_consts_##NAME;                                                              \
     /* Made once per call and hidden from the optimiser, which otherwise */          \
     /* rebuilds some of them inside the loop (GCC 12 on AVX2). */                    \
     MITCHELL_INLINE simd_consts_##NAME simd_consts_##NAME##_make(void)                 \
     {                                                                                  \
         simd_consts_##NAME k;                                                          \
+        const int shift = CHECK_SHIFT_##NAME;                                          \
         k.abs_mask = (vu_##NAME){0} + (UINT)ieee_abs_mask(EB, FB);                     \
         k.one = (vu_##NAME){0} + (UINT)ieee_one_bits(EB, FB);                          \
-        k.below_min_normal = (vs_##NAME){0} + (SINT)(ieee_min_normal_bits(FB) - 1);    \
-        k.below_inf = (vs_##NAME){0} + (SINT)(ieee_inf_bits(EB, FB) - 1);              \
+        k.below_min_normal = (vc_##NAME){0} + (CSINT)((ieee_min_normal_bits(FB) >> shift) - 1); \
+        k.below_inf = (vc_##NAME){0} + (CSINT)((ieee_inf_bits(EB, FB) >> shift) - 1);  \
+        k.ignore = (vc_##NAME)((vu_##NAME){0} + (UINT)(((uint64_t)1 << shift) - 1));   \
         SIMD_OPAQUE(k.abs_mask);                                                       \
         SIMD_OPAQUE(k.one);                                                            \
         SIMD_OPAQUE(k.below_min_normal);                                               \
         SIMD_OPAQUE(k.below_inf);                                                      \
         return k;                                                                      \
     }                                                                                  \
-    /* mul: |a| + |b| - one; zero path when min(|a|, |b|) == 0 */                      \
-    SIMD_DEFINE_OP(mul, NAME, UINT, SINT, EB, FB, VMIN, VMAX, ma + mb - one, mn == 0)   \
-    /* div: |a| - |b| + one; zero path when |a| == 0 < |b|, i.e. |a| < min(|b|, 1) */ \
-    SIMD_DEFINE_OP(div, NAME, UINT, SINT, EB, FB, VMIN, VMAX, ma + one - mb,          \
-                   VMIN((vs_##NAME)mb, (vs_##NAME){0} + 1) > (vs_##NAME)ma)
+    /* mul: |a| + |b| - one; div: |a| - |b| + one */                                  \
+    SIMD_DEFINE_OP(mul, NAME, VMIN, VMAX, ma + mb - one, ZMUL, WIDEN)                   \
+    SIMD_DEFINE_OP(div, NAME, VMIN, VMAX, ma + one - mb, ZDIV, WIDEN)
 
-SIMD_DEFINE_FORMAT(f16, uint16_t, int16_t, MITCHELL_F16_EXP_BITS, MITCHELL_F16_FRAC_BITS,
-                   MITCHELL_SIMD_MIN16, MITCHELL_SIMD_MAX16)
-SIMD_DEFINE_FORMAT(bf16, uint16_t, int16_t, MITCHELL_BF16_EXP_BITS, MITCHELL_BF16_FRAC_BITS,
-                   MITCHELL_SIMD_MIN16, MITCHELL_SIMD_MAX16)
-SIMD_DEFINE_FORMAT(f32, uint32_t, int32_t, MITCHELL_F32_EXP_BITS, MITCHELL_F32_FRAC_BITS,
-                   MITCHELL_SIMD_MIN32, MITCHELL_SIMD_MAX32)
-SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS,
-                   MITCHELL_SIMD_MIN64, MITCHELL_SIMD_MAX64)
+/* Zero paths on same-width check lanes: mul when min(|a|, |b|) == 0; div when
+ * |a| == 0 < |b|, i.e. |a| < min(|b|, 1). */
+SIMD_DEFINE_FORMAT(f16, uint16_t, int16_t, int16_t, MITCHELL_F16_EXP_BITS, MITCHELL_F16_FRAC_BITS,
+                   MITCHELL_SIMD_MIN16, MITCHELL_SIMD_MAX16, mn == 0,
+                   MITCHELL_SIMD_MIN16((vc_f16)mb, (vc_f16){0} + 1) > (vc_f16)ma, SIMD_SAME_WIDTH)
+SIMD_DEFINE_FORMAT(bf16, uint16_t, int16_t, int16_t, MITCHELL_BF16_EXP_BITS, MITCHELL_BF16_FRAC_BITS,
+                   MITCHELL_SIMD_MIN16, MITCHELL_SIMD_MAX16, mn == 0,
+                   MITCHELL_SIMD_MIN16((vc_bf16)mb, (vc_bf16){0} + 1) > (vc_bf16)ma, SIMD_SAME_WIDTH)
+SIMD_DEFINE_FORMAT(f32, uint32_t, int32_t, int32_t, MITCHELL_F32_EXP_BITS, MITCHELL_F32_FRAC_BITS,
+                   MITCHELL_SIMD_MIN32, MITCHELL_SIMD_MAX32, mn == 0,
+                   MITCHELL_SIMD_MIN32((vc_f32)mb, (vc_f32){0} + 1) > (vc_f32)ma, SIMD_SAME_WIDTH)
+/* float64: 32-bit check lanes; the zero tests need the whole 64-bit lane, and
+ * a check-lane mask is widened from the sign of its lane's high half. */
+#define SIMD_WIDEN_F64(mask) ((vs_f64)(mask) < 0)
+SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int32_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS,
+                   MITCHELL_SIMD_MIN32, MITCHELL_SIMD_MAX32,
+                   ((vs_f64)ma == 0) | ((vs_f64)mb == 0),
+                   ((vs_f64)ma == 0) & ((vs_f64)mb != 0), SIMD_WIDEN_F64)
 
 /*
  * Outputs at least this large are written with non-temporal (streaming)
@@ -185,10 +206,10 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_F
         } else {                                                                       \
             b0 = b1 = (vu_##NAME){0} + b[0];                                           \
         }                                                                              \
-        vs_##NAME ok = ~(vs_##NAME){0}, top = {0};                                     \
+        vc_##NAME ok = ~(vc_##NAME){0}, top = {0};                                     \
         vu_##NAME r0 = vec_##OP##_##NAME(a0, b0, k, &ok, &top);                        \
         vu_##NAME r1 = vec_##OP##_##NAME(a1, b1, k, &ok, &top);                        \
-        if (__builtin_expect(MITCHELL_SIMD_ALL(ok & ~(top > k->below_inf)), 1)) {      \
+        if (__builtin_expect(MITCHELL_SIMD_ALL((ok & ~(top > k->below_inf)) | k->ignore), 1)) { \
             if (stream) {                                                              \
                 SIMD_STREAM(out, r0);                                                  \
                 SIMD_STREAM(out + L, r1);                                              \
