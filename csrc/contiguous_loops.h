@@ -65,7 +65,10 @@
 #define MITCHELL_SIMD_MIN16 SIMD_GENERIC_MIN
 #define MITCHELL_SIMD_MAX16 SIMD_GENERIC_MAX
 #endif
-#ifndef MITCHELL_SIMD_MIN32
+#ifdef MITCHELL_SIMD_MIN32
+#define SIMD_NATIVE_MIN32 1
+#else
+#define SIMD_NATIVE_MIN32 0
 #define MITCHELL_SIMD_MIN32 SIMD_GENERIC_MIN
 #define MITCHELL_SIMD_MAX32 SIMD_GENERIC_MAX
 #endif
@@ -161,6 +164,7 @@ SIMD_DEFINE_FORMAT(bf16, uint16_t, int16_t, int16_t, MITCHELL_BF16_EXP_BITS, MIT
 SIMD_DEFINE_FORMAT(f32, uint32_t, int32_t, int32_t, MITCHELL_F32_EXP_BITS, MITCHELL_F32_FRAC_BITS,
                    MITCHELL_SIMD_MIN32, MITCHELL_SIMD_MAX32, mn == 0,
                    MITCHELL_SIMD_MIN32((vc_f32)mb, (vc_f32){0} + 1) > (vc_f32)ma, SIMD_SAME_WIDTH)
+#if SIMD_NATIVE_MIN32
 /* float64: 32-bit check lanes; the zero tests need the whole 64-bit lane, and
  * a check-lane mask is widened from the sign of its lane's high half. */
 #define SIMD_WIDEN_F64(mask) ((vs_f64)(mask) < 0)
@@ -168,6 +172,12 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int32_t, MITCHELL_F64_EXP_BITS, MITCH
                    MITCHELL_SIMD_MIN32, MITCHELL_SIMD_MAX32,
                    ((vs_f64)ma == 0) | ((vs_f64)mb == 0),
                    ((vs_f64)ma == 0) & ((vs_f64)mb != 0), SIMD_WIDEN_F64)
+#else
+/* without a native 32-bit min/max (SSE2) the 64-bit lanes are cheaper */
+SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS,
+                   MITCHELL_SIMD_MIN64, MITCHELL_SIMD_MAX64, mn == 0,
+                   MITCHELL_SIMD_MIN64((vc_f64)mb, (vc_f64){0} + 1) > (vc_f64)ma, SIMD_SAME_WIDTH)
+#endif
 
 /*
  * Outputs at least this large are written with non-temporal (streaming)
