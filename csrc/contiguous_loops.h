@@ -17,17 +17,17 @@
  *                           optional: non-temporal store of v at the
  *                           vector-aligned p, and the fence after them
  *
- * A vector of results costs about 20 integer operations and no branch per
- * lane.  Each lane computes the one-addition result and three masks: `in_lo`
+ * A vector of results costs about 17 integer operations and no branch per
+ * lane.  Each lane computes the one-addition result and two checks: `in_lo`
  * (both operands and the result are at least the smallest normal and the sum
- * did not wrap), `hi` (an operand is inf/NaN or the result is past the largest
- * finite value) and `zero` (the zero-operand case, whose result is the sign
- * alone).  Lanes that are neither plain nor zero are rare; when a block of two
- * vectors has one, the whole block is recomputed element by element by the
- * scalar kernel of kernels.h before anything is stored.  So every value
- * (and every flag) comes from the kernel's definition, exact aliasing
- * (out is a) is harmless, and no flag is raised by the vector code at all:
- * it is integer arithmetic only.
+ * did not wrap) and a running maximum that exceeds inf - 1 when an operand is
+ * inf/NaN or a result overflowed; a zero-operand lane, whose result is the
+ * sign alone, passes too.  Lanes that are neither plain nor zero are rare;
+ * when a block of two vectors has one, the whole block is recomputed element
+ * by element by the scalar kernel of kernels.h before anything is stored.  So
+ * every value (and every flag) comes from the kernel's definition, exact
+ * aliasing (out is a) is harmless, and no flag is raised by the vector code
+ * at all: it is integer arithmetic only.
  */
 
 #include "contiguous.h"
@@ -42,6 +42,7 @@
 /* Generic lane-wise signed min/max: one compare and a select. */
 #define SIMD_GENERIC_MIN(x, y) ((((x) < (y)) & (x)) | (~((x) < (y)) & (y)))
 #define SIMD_GENERIC_MAX(x, y) ((((x) > (y)) & (x)) | (~((x) > (y)) & (y)))
+
 /* Streaming store of one vector to an aligned address, and the fence that
  * orders such stores before the function returns. */
 #ifdef MITCHELL_SIMD_STREAM
