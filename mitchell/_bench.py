@@ -28,8 +28,8 @@ def add_arguments(parser):
                         help="array lengths (default: all of 4K 64K 1M 16M)")
     parser.add_argument("--dtypes", nargs="+", default=DTYPES, choices=DTYPES,
                         help="float formats (default: all)")
-    parser.add_argument("--budget", type=float, default=0.08, metavar="SECONDS",
-                        help="time spent per (implementation, case) (default 0.08 s)")
+    parser.add_argument("--budget", type=float, default=0.05, metavar="SECONDS",
+                        help="time spent per (implementation, case) (default 0.05 s)")
 
 
 def make_operands(dtype, n, seed=0):
