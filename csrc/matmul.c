@@ -1,0 +1,620 @@
+/*
+ * Mitchell matrix product: packing, cache blocking, block classification,
+ * the general (scalar-kernel) path, the integer path and threads.
+ *
+ * Order of summation.  Every output element is +0 + p_0 + p_1 + ... +
+ * p_(K-1), added one product at a time in increasing k in the accumulator's
+ * format.  Blocking over k loads the partial sum back into the tile, so the
+ * order is independent of the block sizes, the kernel and the threads; the
+ * result is bit-identical to the naive loop (see matmul.h).
+ *
+ * The fast kernels (matmul_kernels.h) form each product as t * s with
+ * t = from_bits(bits(a) + c 2^F + frac(b)) and s = sign(b) 2^(e(b) - c).
+ * That product is exact, hence equal to the Mitchell product, when:
+ *   (1) no operand of the block is inf, NaN or subnormal (zeros are allowed);
+ *   (2) every product of nonzero operands is normal:
+ *         ea_min + eb_min >= emin   and   ea_max + eb_max + 1 <= emax;
+ *   (3) t is a finite normal number: emin <= ea + c and ea + c + 1 <= emax;
+ *   (4) s is a normal number: eb - c >= emin.
+ * We choose c = F + 1 + eb_max per block of B; then every nonzero scale has
+ * s <= 2^-(F+1).  A zero in A is packed as 0, so t = from_bits(frac(b)) is a
+ * subnormal below 2^emin and |t s| < 2^(emin - F - 1), half the smallest
+ * subnormal: added to a nonzero accumulator (|acc| >= 2^(emin-F)) it is below
+ * half an ulp and vanishes; added to a zero accumulator it rounds to a zero,
+ * possibly -0, which the final +0 turns back into +0 (a sum that starts at +0
+ * is never -0).  A zero in B has s = 0.  So the fast kernel adds exactly the
+ * Mitchell products.  Blocks that fail a condition (rare: specials,
+ * subnormals, magnitudes beyond about 2^±100 in float32) take the general
+ * path, which calls the scalar kernel of kernels.h for every product and adds
+ * in the same order.
+ *
+ * Integer path: for magnitudes below 2^8 the float Mitchell product of the
+ * converted operands is Mitchell's integer product exactly (same formula,
+ * kernels.h mitchell_imul_magnitude), below 2^16.  K blocks of at most 256
+ * products therefore sum exactly in float32 (< 2^24) and are added to the
+ * int32 result with wrap-around, like NumPy's integer arithmetic.
+ *
+ * Exceptions: the scalar kernel's flags and the hardware overflow/invalid
+ * flags of the additions (as np.matmul reports them) are collected per
+ * thread and returned; the underflow the zero packing provokes in the fast
+ * kernel is not a result of the user's arithmetic and is not reported (each
+ * worker saves and restores its own FP status around its work).
+ */
+#include "matmul.h"
+#include "matmul_kernels.h"
+#include "kernels.h"
+
+#include <fenv.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if !defined(_WIN32)
+#include <pthread.h>
+#define MITCHELL_HAVE_PTHREADS 1
+#endif
+
+/* Cache blocking.  KC products per tile element per kernel call (also the
+ * exactness limit of the integer path); an MC x KC block of A stays in L2;
+ * a KC x NC block of B is packed once and reused by every MC block. */
+#define KC_F32 256
+#define MC_F32 128
+#define NC_F32 2048
+#define KC_F64 256
+#define MC_F64 64
+#define NC_F64 1024
+#define KC_INT 256
+
+/* Below this many products per thread, another thread costs more than it saves. */
+#define MIN_PRODUCTS_PER_THREAD ((int64_t)1 << 21)
+
+#define MM_MIN(a, b) ((a) < (b) ? (a) : (b))
+
+typedef struct {
+    int special;             /* an inf, NaN or subnormal was seen */
+    int any;                 /* a finite nonzero was seen */
+    int64_t emin, emax;      /* unbiased exponent range of the nonzeros */
+} block_stats;
+
+static void stats_init(block_stats *s)
+{
+    s->special = 0;
+    s->any = 0;
+    s->emin = INT64_MAX;
+    s->emax = INT64_MIN;
+}
+
+/* Element loads as the bit pattern of the compute format. */
+static inline uint32_t load_bits_f32(const mitchell_matrix *X, intptr_t r, intptr_t c)
+{
+    const char *p = X->data + r * X->rs + c * X->cs;
+    uint32_t u;
+    switch (X->type) {
+    case MITCHELL_MM_I8:
+        return ieee_f32_to_bits((float)*(const int8_t *)p);
+    case MITCHELL_MM_U8:
+        return ieee_f32_to_bits((float)*(const uint8_t *)p);
+    default:
+        memcpy(&u, p, sizeof u);
+        return u;
+    }
+}
+
+static inline uint64_t load_bits_f64(const mitchell_matrix *X, intptr_t r, intptr_t c)
+{
+    const char *p = X->data + r * X->rs + c * X->cs;
+    uint64_t u;
+    memcpy(&u, p, sizeof u);
+    return u;
+}
+
+/*
+ * Everything that depends on the format, written once: packing of both
+ * operands, the block test, the general tile and the blocked driver of one
+ * job (a row range x column range of one product).
+ */
+#define MITCHELL_DEFINE_FORMAT_DRIVER(NAME, UINT, FLT, EB, FB, MR, NR, KC, MC, NC)      \
+                                                                                       \
+    /* Row r, columns [c0, c0 + n) of X as bit patterns of the compute format. */       \
+    static void load_row_##NAME(const mitchell_matrix *X, intptr_t r, intptr_t c0,      \
+                                intptr_t n, UINT *dst)                                 \
+    {                                                                                  \
+        const char *p = X->data + r * X->rs + c0 * X->cs;                              \
+        if (X->cs == (intptr_t)sizeof(UINT) && X->type != MITCHELL_MM_I8                \
+            && X->type != MITCHELL_MM_U8)                                              \
+            memcpy(dst, p, (size_t)n * sizeof(UINT));                                  \
+        else                                                                           \
+            for (intptr_t j = 0; j < n; j++)                                           \
+                dst[j] = load_bits_##NAME(X, r, c0 + j);                               \
+    }                                                                                  \
+                                                                                       \
+    /* Classifies n patterns (branch-free, so it vectorises) into the stats and   \
+     * splits them into the packed parts: fraction field and sign+exponent      \
+     * field (the scale before c is applied); zeros and specials give 0, 0. */   \
+    static void classify_##NAME(const UINT *u, intptr_t n, UINT *frac, UINT *head,      \
+                                block_stats *st)                                       \
+    {                                                                                  \
+        const UINT absm = (UINT)ieee_abs_mask(EB, FB), fracm = (UINT)ieee_frac_mask(FB); \
+        const UINT inf = (UINT)ieee_inf_bits(EB, FB), minn = (UINT)ieee_min_normal_bits(FB); \
+        UINT special = 0, fmin = (UINT)~(UINT)0, fmax = 0;                             \
+        for (intptr_t j = 0; j < n; j++) {                                             \
+            UINT mag = u[j] & absm, field = mag >> FB;                                 \
+            UINT nz = mag != 0, sp = nz & ((UINT)(mag - minn) >= (UINT)(inf - minn));  \
+            UINT ok = nz & (sp ^ 1);                                                   \
+            special |= sp;                                                             \
+            UINT lo = ok ? field : (UINT)~(UINT)0, hi = ok ? field : 0;                \
+            fmin = lo < fmin ? lo : fmin;                                              \
+            fmax = hi > fmax ? hi : fmax;                                              \
+            frac[j] = ok ? (mag & fracm) : 0;                                          \
+            head[j] = ok ? (u[j] & (UINT)~fracm) : 0;                                  \
+        }                                                                              \
+        if (special)                                                                   \
+            st->special = 1;                                                           \
+        if (fmax != 0) {                                                               \
+            int64_t bias = ieee_bias(EB);                                              \
+            st->any = 1;                                                               \
+            if ((int64_t)fmin - bias < st->emin) st->emin = (int64_t)fmin - bias;      \
+            if ((int64_t)fmax - bias > st->emax) st->emax = (int64_t)fmax - bias;      \
+        }                                                                              \
+    }                                                                                  \
+                                                                                       \
+    /* B block rows [k0, k0+kc) x columns [j0, j0+nc) in panels of NR columns;    \
+     * sets *c_out = F + 1 + eb_max and applies it to the scales. */              \
+    static void pack_b_##NAME(const mitchell_matrix *B, intptr_t k0, intptr_t kc,       \
+                              intptr_t j0, intptr_t nc, UINT *pb, block_stats *st,     \
+                              int64_t *c_out, UINT *row, UINT *frac, UINT *head)       \
+    {                                                                                  \
+        const UINT absm = (UINT)ieee_abs_mask(EB, FB);                                 \
+        intptr_t panels = (nc + NR - 1) / NR;                                          \
+        stats_init(st);                                                                \
+        for (intptr_t k = 0; k < kc; k++) {                                            \
+            load_row_##NAME(B, k0 + k, j0, nc, row);                                   \
+            for (intptr_t j = nc; j < panels * NR; j++)                                \
+                row[j] = 0;                                                            \
+            classify_##NAME(row, panels * NR, frac, head, st);                         \
+            for (intptr_t p = 0; p < panels; p++) {                                    \
+                UINT *dst = pb + (p * kc + k) * 2 * NR;                                \
+                memcpy(dst, frac + p * NR, NR * sizeof(UINT));                         \
+                memcpy(dst + NR, head + p * NR, NR * sizeof(UINT));                    \
+            }                                                                          \
+        }                                                                              \
+        int64_t c = (int64_t)FB + 1 + (st->any ? st->emax : 0);                        \
+        *c_out = c;                                                                    \
+        if (st->special || (st->any && st->emin - c < ieee_emin(EB)))                  \
+            return; /* general path (conditions 1, 4): the scales are unused */       \
+        const UINT shift = (UINT)((uint64_t)c << FB);                                  \
+        for (intptr_t p = 0; p < panels; p++)                                          \
+            for (intptr_t k = 0; k < kc; k++) {                                        \
+                UINT *scale = pb + (p * kc + k) * 2 * NR + NR;                         \
+                for (intptr_t j = 0; j < NR; j++)                                      \
+                    scale[j] = (scale[j] & absm) ? scale[j] - shift : scale[j];        \
+            }                                                                          \
+    }                                                                                  \
+                                                                                       \
+    /* A block rows [i0, i0+mc) x columns [k0, k0+kc) in panels of MR rows:       \
+     * bits(a) + c 2^F, or 0 for a zero. */                                          \
+    static void pack_a_##NAME(const mitchell_matrix *A, intptr_t i0, intptr_t mc,       \
+                              intptr_t k0, intptr_t kc, int64_t c, UINT *pa,           \
+                              block_stats *st, UINT *row, UINT *frac, UINT *head)      \
+    {                                                                                  \
+        const UINT shift = (UINT)((uint64_t)c << FB);                                  \
+        const UINT absm = (UINT)ieee_abs_mask(EB, FB);                                 \
+        stats_init(st);                                                                \
+        for (intptr_t ip = 0; ip < mc; ip += MR) {                                     \
+            intptr_t mr = MM_MIN(MR, mc - ip);                                         \
+            UINT *panel = pa + (ip / MR) * kc * MR;                                    \
+            for (intptr_t i = 0; i < MR; i++) {                                        \
+                if (i < mr) {                                                          \
+                    load_row_##NAME(A, i0 + ip + i, k0, kc, row);                      \
+                    classify_##NAME(row, kc, frac, head, st);                          \
+                    for (intptr_t k = 0; k < kc; k++)                                  \
+                        panel[k * MR + i] = (head[k] & absm) ? row[k] + shift : 0;     \
+                } else {                                                               \
+                    for (intptr_t k = 0; k < kc; k++)                                  \
+                        panel[k * MR + i] = 0;                                         \
+                }                                                                      \
+            }                                                                          \
+        }                                                                              \
+    }                                                                                  \
+                                                                                       \
+    /* Conditions (1)-(4) of the comment at the top of this file. */                   \
+    static int block_is_fast_##NAME(const block_stats *sa, const block_stats *sb, int64_t c) \
+    {                                                                                  \
+        const int64_t emin = ieee_emin(EB), emax = ieee_emax(EB);                      \
+        if (sa->special || sb->special)                                                \
+            return 0;                                                                  \
+        if (sa->any && sb->any                                                         \
+            && (sa->emin + sb->emin < emin || sa->emax + sb->emax + 1 > emax))         \
+            return 0;                                                                  \
+        if (sa->any && (sa->emin + c < emin || sa->emax + c + 1 > emax))               \
+            return 0;                                                                  \
+        if (sb->any && sb->emin - c < emin)                                            \
+            return 0;                                                                  \
+        return 1;                                                                      \
+    }                                                                                  \
+                                                                                       \
+    /* The same products from the scalar kernel, added in the same order. */          \
+    static void general_tile_##NAME(const mitchell_matrix *A, const mitchell_matrix *B, \
+                                    intptr_t i0, intptr_t mr, intptr_t j0, intptr_t nr, \
+                                    intptr_t k0, intptr_t kc, FLT *tile, unsigned *flags) \
+    {                                                                                  \
+        for (intptr_t k = k0; k < k0 + kc; k++)                                        \
+            for (intptr_t i = 0; i < mr; i++) {                                        \
+                UINT a = load_bits_##NAME(A, i0 + i, k);                               \
+                for (intptr_t j = 0; j < nr; j++) {                                    \
+                    UINT p = mitchell_mul_##NAME(a, load_bits_##NAME(B, k, j0 + j), flags); \
+                    FLT x;                                                             \
+                    memcpy(&x, &p, sizeof x);                                          \
+                    tile[i * NR + j] = tile[i * NR + j] + x;                           \
+                }                                                                      \
+            }                                                                          \
+    }                                                                                  \
+                                                                                       \
+    static void tile_load_##NAME(const mitchell_matrix *C, intptr_t i0, intptr_t mr,   \
+                                 intptr_t j0, intptr_t nr, int fresh, FLT *tile)       \
+    {                                                                                  \
+        if (fresh || mr < MR || nr < NR)                                               \
+            for (intptr_t i = 0; i < MR * NR; i++)                                     \
+                tile[i] = 0;                                                           \
+        if (fresh)                                                                     \
+            return;                                                                    \
+        for (intptr_t i = 0; i < mr; i++) {                                            \
+            const char *src = C->data + (i0 + i) * C->rs + j0 * C->cs;                 \
+            if (C->cs == (intptr_t)sizeof(FLT))                                        \
+                memcpy(&tile[i * NR], src, (size_t)nr * sizeof(FLT));                 \
+            else                                                                       \
+                for (intptr_t j = 0; j < nr; j++)                                      \
+                    memcpy(&tile[i * NR + j], src + j * C->cs, sizeof(FLT));           \
+        }                                                                              \
+    }                                                                                  \
+                                                                                       \
+    /* Floating result: the tile is the partial sum; at the last K block, +0      \
+     * turns the -0 the zero packing may leave into +0.  Integer result: the tile \
+     * is an exact partial sum below 2^24, added with int32 wrap-around. */        \
+    static void tile_store_##NAME(const mitchell_matrix *C, intptr_t i0, intptr_t mr,   \
+                                  intptr_t j0, intptr_t nr, int first, int last,       \
+                                  FLT *tile)                                           \
+    {                                                                                  \
+        if (C->type == MITCHELL_MM_I32) {                                              \
+            for (intptr_t i = 0; i < mr; i++)                                          \
+                for (intptr_t j = 0; j < nr; j++) {                                    \
+                    char *dst = C->data + (i0 + i) * C->rs + (j0 + j) * C->cs;         \
+                    uint32_t acc = 0;                                                  \
+                    if (!first)                                                        \
+                        memcpy(&acc, dst, sizeof acc);                                 \
+                    acc += (uint32_t)(int32_t)tile[i * NR + j];                        \
+                    memcpy(dst, &acc, sizeof acc);                                     \
+                }                                                                      \
+            return;                                                                    \
+        }                                                                              \
+        if (last)                                                                      \
+            for (intptr_t i = 0; i < MR * NR; i++)                                     \
+                tile[i] = tile[i] + (FLT)0;                                            \
+        for (intptr_t i = 0; i < mr; i++) {                                            \
+            char *dst = C->data + (i0 + i) * C->rs + j0 * C->cs;                       \
+            if (C->cs == (intptr_t)sizeof(FLT))                                        \
+                memcpy(dst, &tile[i * NR], (size_t)nr * sizeof(FLT));                 \
+            else                                                                       \
+                for (intptr_t j = 0; j < nr; j++)                                      \
+                    memcpy(dst + j * C->cs, &tile[i * NR + j], sizeof(FLT));           \
+        }                                                                              \
+    }                                                                                  \
+                                                                                       \
+    /* One job: rows [m0, m1) x columns [n0, n1) of C = A B. */                        \
+    static int gemm_##NAME(intptr_t m0, intptr_t m1, intptr_t n0, intptr_t n1,         \
+                           intptr_t K, const mitchell_matrix *A,                       \
+                           const mitchell_matrix *B, const mitchell_matrix *C,         \
+                           unsigned *flags)                                            \
+    {                                                                                  \
+        const int integer = C->type == MITCHELL_MM_I32;                                \
+        const intptr_t kcmax = integer ? MM_MIN(KC, KC_INT) : KC;                      \
+        const intptr_t kcb = MM_MIN(kcmax, K);                                         \
+        const intptr_t ncb = MM_MIN(NC, (n1 - n0 + NR - 1) / NR * NR);                 \
+        const intptr_t mcb = MM_MIN(MC, (m1 - m0 + MR - 1) / MR * MR);                 \
+        size_t bytes_b = ((size_t)kcb * 2 * (size_t)ncb * sizeof(UINT) + 63) / 64 * 64; \
+        size_t bytes_a = ((size_t)kcb * (size_t)mcb * sizeof(UINT) + 63) / 64 * 64;    \
+        UINT *pb = aligned_alloc(64, bytes_b);                                         \
+        UINT *pa = aligned_alloc(64, bytes_a);                                         \
+        /* one row of either operand and its two classified parts */                   \
+        size_t row_len = (size_t)(kcb > ncb ? kcb : ncb);                              \
+        UINT *scratch = malloc(3 * row_len * sizeof(UINT));                            \
+        if (pb == NULL || pa == NULL || scratch == NULL) {                             \
+            free(pb);                                                                  \
+            free(pa);                                                                  \
+            free(scratch);                                                             \
+            return -1;                                                                 \
+        }                                                                              \
+        UINT *row = scratch, *frac = scratch + row_len, *head = scratch + 2 * row_len; \
+        FLT tile[MR * NR];                                                             \
+        const mitchell_kernel_##NAME kernel = mitchell_mm_kernels.NAME;                \
+        for (intptr_t jc = n0; jc < n1; jc += NC) {                                    \
+            intptr_t nc = MM_MIN(NC, n1 - jc);                                         \
+            for (intptr_t pc = 0; pc < K; pc += kcmax) {                               \
+                intptr_t kc = MM_MIN(kcmax, K - pc);                                   \
+                int fresh = integer || pc == 0;                                        \
+                block_stats sb, sa;                                                    \
+                int64_t c;                                                             \
+                pack_b_##NAME(B, pc, kc, jc, nc, pb, &sb, &c, row, frac, head);                         \
+                for (intptr_t ic = m0; ic < m1; ic += MC) {                            \
+                    intptr_t mc = MM_MIN(MC, m1 - ic);                                 \
+                    pack_a_##NAME(A, ic, mc, pc, kc, c, pa, &sa, row, frac, head);                      \
+                    int fast = block_is_fast_##NAME(&sa, &sb, c);                      \
+                    for (intptr_t jr = 0; jr < nc; jr += NR) {                         \
+                        intptr_t nr = MM_MIN(NR, nc - jr);                             \
+                        for (intptr_t ir = 0; ir < mc; ir += MR) {                     \
+                            intptr_t mr = MM_MIN(MR, mc - ir);                         \
+                            tile_load_##NAME(C, ic + ir, mr, jc + jr, nr, fresh, tile); \
+                            if (fast)                                                  \
+                                kernel(kc, pa + (ir / MR) * kc * MR,                   \
+                                       pb + (jr / NR) * kc * 2 * NR, tile);            \
+                            else                                                       \
+                                general_tile_##NAME(A, B, ic + ir, mr, jc + jr, nr, pc, kc, \
+                                                    tile, flags);                      \
+                            tile_store_##NAME(C, ic + ir, mr, jc + jr, nr, pc == 0, pc + kc == K, tile); \
+                        }                                                              \
+                    }                                                                  \
+                }                                                                      \
+            }                                                                          \
+        }                                                                              \
+        free(pb);                                                                      \
+        free(pa);                                                                      \
+        free(scratch);                                                                 \
+        return 0;                                                                      \
+    }
+
+MITCHELL_DEFINE_FORMAT_DRIVER(f32, uint32_t, float, MITCHELL_F32_EXP_BITS, MITCHELL_F32_FRAC_BITS,
+                              MITCHELL_MR_F32, MITCHELL_NR_F32, KC_F32, MC_F32, NC_F32)
+MITCHELL_DEFINE_FORMAT_DRIVER(f64, uint64_t, double, MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS,
+                              MITCHELL_MR_F64, MITCHELL_NR_F64, KC_F64, MC_F64, NC_F64)
+
+/* float32 products accumulated in float64: the scalar kernel, row by row. */
+static int gemm_f32_acc64(intptr_t m0, intptr_t m1, intptr_t n0, intptr_t n1, intptr_t K,
+                          const mitchell_matrix *A, const mitchell_matrix *B,
+                          const mitchell_matrix *C, unsigned *flags)
+{
+    for (intptr_t i = m0; i < m1; i++)
+        for (intptr_t j = n0; j < n1; j++) {
+            double acc = 0;
+            for (intptr_t k = 0; k < K; k++) {
+                uint32_t p = mitchell_mul_f32(load_bits_f32(A, i, k), load_bits_f32(B, k, j), flags);
+                acc = acc + (double)ieee_f32_from_bits(p);
+            }
+            acc = acc + 0.0;
+            memcpy(C->data + i * C->rs + j * C->cs, &acc, sizeof acc);
+        }
+    return 0;
+}
+
+typedef int (*gemm_fn)(intptr_t, intptr_t, intptr_t, intptr_t, intptr_t, const mitchell_matrix *,
+                       const mitchell_matrix *, const mitchell_matrix *, unsigned *);
+
+static int is_byte_type(int t)
+{
+    return t == MITCHELL_MM_I8 || t == MITCHELL_MM_U8;
+}
+
+static gemm_fn choose_gemm(const mitchell_matrix *A, const mitchell_matrix *B, const mitchell_matrix *C)
+{
+    if (A->type == MITCHELL_MM_F32 && B->type == MITCHELL_MM_F32)
+        return C->type == MITCHELL_MM_F32 ? gemm_f32 : C->type == MITCHELL_MM_F64 ? gemm_f32_acc64 : NULL;
+    if (A->type == MITCHELL_MM_F64 && B->type == MITCHELL_MM_F64 && C->type == MITCHELL_MM_F64)
+        return gemm_f64;
+    if (is_byte_type(A->type) && is_byte_type(B->type) && C->type == MITCHELL_MM_I32)
+        return gemm_f32;
+    return NULL;
+}
+
+/* One unit of work: batch items [b0, b1), each restricted to a row and column range. */
+typedef struct {
+    gemm_fn gemm;
+    intptr_t b0, b1, m0, m1, n0, n1, K;
+    const intptr_t *outer; /* byte strides between batch items of A, B, C */
+    mitchell_matrix A, B, C;
+    unsigned flags;
+    int status;
+} mm_job;
+
+static unsigned hardware_flags(void)
+{
+    unsigned flags = 0;
+    if (fetestexcept(FE_OVERFLOW))
+        flags |= MITCHELL_FLAG_OVERFLOW;
+    if (fetestexcept(FE_INVALID))
+        flags |= MITCHELL_FLAG_INVALID;
+    return flags;
+}
+
+static void run_job(mm_job *job)
+{
+    fexcept_t saved;
+    fegetexceptflag(&saved, FE_ALL_EXCEPT);
+    feclearexcept(FE_ALL_EXCEPT);
+    job->status = 0;
+    for (intptr_t b = job->b0; b < job->b1 && job->status == 0; b++) {
+        mitchell_matrix A = job->A, B = job->B, C = job->C;
+        A.data += b * job->outer[0];
+        B.data += b * job->outer[1];
+        C.data += b * job->outer[2];
+        job->status = job->gemm(job->m0, job->m1, job->n0, job->n1, job->K, &A, &B, &C, &job->flags);
+    }
+    job->flags |= hardware_flags();
+    fesetexceptflag(&saved, FE_ALL_EXCEPT);
+}
+
+#ifdef MITCHELL_HAVE_PTHREADS
+static void *run_job_thread(void *arg)
+{
+    run_job((mm_job *)arg);
+    return NULL;
+}
+#endif
+
+/* Runs the jobs, all but the first on new threads; returns flags or -1. */
+static int run_jobs(mm_job *jobs, int n)
+{
+    int started = 0;
+#ifdef MITCHELL_HAVE_PTHREADS
+    pthread_t threads[n > 1 ? n - 1 : 1];
+    for (; started < n - 1; started++)
+        if (pthread_create(&threads[started], NULL, run_job_thread, &jobs[started + 1]) != 0)
+            break;
+#endif
+    for (int t = started + 1; t < n; t++) /* threads that could not be started */
+        run_job(&jobs[t]);
+    run_job(&jobs[0]);
+#ifdef MITCHELL_HAVE_PTHREADS
+    for (int t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
+#endif
+    unsigned flags = 0;
+    for (int t = 0; t < n; t++) {
+        if (jobs[t].status != 0)
+            return -1;
+        flags |= jobs[t].flags;
+    }
+    return (int)flags;
+}
+
+static void fill_zero(intptr_t count, const intptr_t *outer, intptr_t M, intptr_t N, const mitchell_matrix *C)
+{
+    size_t size = C->type == MITCHELL_MM_F64 ? 8 : 4;
+    for (intptr_t b = 0; b < count; b++)
+        for (intptr_t i = 0; i < M; i++)
+            for (intptr_t j = 0; j < N; j++)
+                memset(C->data + b * outer[2] + i * C->rs + j * C->cs, 0, size);
+}
+
+#define MAX_THREADS 256
+
+/*
+ * A batch of `count` products whose operands are `outer` bytes apart.  Many
+ * small products are shared out whole among the threads; a large one is
+ * split by rows (or by columns when it is wider than tall).  Each output
+ * element is computed by one thread in the fixed order, so the thread count
+ * never changes a result.
+ */
+static int matmul_batch(intptr_t count, const intptr_t *outer, intptr_t M, intptr_t N, intptr_t K,
+                        const mitchell_matrix *A, const mitchell_matrix *B,
+                        const mitchell_matrix *C, int nthreads)
+{
+    gemm_fn gemm = choose_gemm(A, B, C);
+    if (gemm == NULL)
+        return -1;
+    if (count == 0 || M == 0 || N == 0)
+        return 0;
+    if (K == 0) {
+        fill_zero(count, outer, M, N, C);
+        return 0;
+    }
+    double work = (double)count * (double)M * (double)N * (double)K;
+    int T = nthreads < 1 ? 1 : nthreads > MAX_THREADS ? MAX_THREADS : nthreads;
+    if (work / T < (double)MIN_PRODUCTS_PER_THREAD)
+        T = (int)(work / (double)MIN_PRODUCTS_PER_THREAD);
+    if (T < 1)
+        T = 1;
+    mm_job jobs[MAX_THREADS];
+    mm_job base = {gemm, 0, count, 0, M, 0, N, K, outer, *A, *B, *C, 0, 0};
+    if (T == 1) {
+        jobs[0] = base;
+        return run_jobs(jobs, 1);
+    }
+    if (count >= T) {
+        for (int t = 0; t < T; t++) {
+            jobs[t] = base;
+            jobs[t].b0 = count * t / T;
+            jobs[t].b1 = count * (t + 1) / T;
+        }
+        return run_jobs(jobs, T);
+    }
+    /* few large products: split each one */
+    unsigned flags = 0;
+    int split_rows = M >= N;
+    /* split points on multiples of the largest tile sides, so no thread gets
+     * an avoidable edge tile */
+    intptr_t extent = split_rows ? M : N, unit = split_rows ? 4 : 16;
+    intptr_t units = (extent + unit - 1) / unit;
+    if (T > units)
+        T = (int)units;
+    for (intptr_t b = 0; b < count; b++) {
+        for (int t = 0; t < T; t++) {
+            intptr_t lo = units * t / T * unit, hi = units * (t + 1) / T * unit;
+            jobs[t] = base;
+            jobs[t].b0 = b;
+            jobs[t].b1 = b + 1;
+            if (split_rows) {
+                jobs[t].m0 = lo;
+                jobs[t].m1 = hi < M ? hi : M;
+            } else {
+                jobs[t].n0 = lo;
+                jobs[t].n1 = hi < N ? hi : N;
+            }
+        }
+        int r = run_jobs(jobs, T);
+        if (r < 0)
+            return -1;
+        flags |= (unsigned)r;
+    }
+    return (int)flags;
+}
+
+int mitchell_matmul(intptr_t M, intptr_t N, intptr_t K, const mitchell_matrix *A,
+                    const mitchell_matrix *B, const mitchell_matrix *C, int nthreads)
+{
+    static const intptr_t no_outer[3] = {0, 0, 0};
+    return matmul_batch(1, no_outer, M, N, K, A, B, C, nthreads);
+}
+
+static int g_threads = 1;
+
+int mitchell_matmul_set_threads(int n)
+{
+    int old = g_threads;
+    g_threads = n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : n;
+    return old;
+}
+
+int mitchell_matmul_get_threads(void)
+{
+    return g_threads;
+}
+
+static void raise_flags(int flags)
+{
+    int excepts = 0;
+    if (flags & MITCHELL_FLAG_INVALID)
+        excepts |= FE_INVALID;
+    if (flags & MITCHELL_FLAG_DIVIDE)
+        excepts |= FE_DIVBYZERO;
+    if (flags & MITCHELL_FLAG_OVERFLOW)
+        excepts |= FE_OVERFLOW;
+    if (flags & MITCHELL_FLAG_UNDERFLOW)
+        excepts |= FE_UNDERFLOW;
+    if (excepts)
+        feraiseexcept(excepts);
+}
+
+/*
+ * gufunc loops for (n?,k),(k,m?)->(n?,m?): dimensions = [batch, n, k, m];
+ * steps = [3 batch strides, a: n,k, b: k,m, c: n,m].  A missing (1-D)
+ * dimension arrives with length 1.  Allocation failure cannot be reported
+ * from a loop without the Python API; it raises FE_INVALID and leaves the
+ * output unwritten (NumPy then warns "invalid value").
+ */
+#define MITCHELL_DEFINE_MM_LOOP(NAME, TA, TB, TC)                                      \
+    void mitchell_mm_loop_##NAME MITCHELL_MM_LOOP_SIGNATURE                            \
+    {                                                                                  \
+        (void)data;                                                                    \
+        mitchell_matrix A = {args[0], steps[3], steps[4], TA};                         \
+        mitchell_matrix B = {args[1], steps[5], steps[6], TB};                         \
+        mitchell_matrix C = {args[2], steps[7], steps[8], TC};                         \
+        int r = matmul_batch(dimensions[0], steps, dimensions[1], dimensions[3],       \
+                             dimensions[2], &A, &B, &C, g_threads);                    \
+        raise_flags(r < 0 ? (int)MITCHELL_FLAG_INVALID : r);                              \
+    }
+
+MITCHELL_DEFINE_MM_LOOP(f32, MITCHELL_MM_F32, MITCHELL_MM_F32, MITCHELL_MM_F32)
+MITCHELL_DEFINE_MM_LOOP(f32_acc64, MITCHELL_MM_F32, MITCHELL_MM_F32, MITCHELL_MM_F64)
+MITCHELL_DEFINE_MM_LOOP(f64, MITCHELL_MM_F64, MITCHELL_MM_F64, MITCHELL_MM_F64)
+MITCHELL_DEFINE_MM_LOOP(i8, MITCHELL_MM_I8, MITCHELL_MM_I8, MITCHELL_MM_I32)
+MITCHELL_DEFINE_MM_LOOP(u8, MITCHELL_MM_U8, MITCHELL_MM_U8, MITCHELL_MM_I32)
+MITCHELL_DEFINE_MM_LOOP(i8u8, MITCHELL_MM_I8, MITCHELL_MM_U8, MITCHELL_MM_I32)
+MITCHELL_DEFINE_MM_LOOP(u8i8, MITCHELL_MM_U8, MITCHELL_MM_I8, MITCHELL_MM_I32)

@@ -1,0 +1,168 @@
+/*
+ * Micro-kernels of the Mitchell matrix product, one per instruction set,
+ * chosen at run time.  All of them add the same exact products in the same
+ * order (increasing k per tile element), so they give bit-identical tiles;
+ * the portable kernel is always built and is the reference the tests force
+ * with MITCHELL_MATMUL_ISA=portable.
+ */
+#include "matmul.h"
+#include "matmul_kernels.h"
+
+#include <string.h>
+
+/* Plain C, the same tile shape; the compiler vectorises the j loop. */
+#define MITCHELL_DEFINE_PORTABLE_KERNEL(NAME, UINT, FLT, MR, NR)                       \
+    static void kernel_##NAME##_portable(intptr_t kc, const UINT *pa, const UINT *pb,   \
+                                         FLT *tile)                                     \
+    {                                                                                  \
+        FLT acc[MR][NR];                                                               \
+        memcpy(acc, tile, sizeof acc);                                                 \
+        for (intptr_t k = 0; k < kc; k++, pa += MR, pb += 2 * NR) {                    \
+            FLT scale[NR];                                                             \
+            memcpy(scale, pb + NR, sizeof scale);                                      \
+            for (int i = 0; i < MR; i++)                                               \
+                for (int j = 0; j < NR; j++) {                                         \
+                    UINT u = pa[i] + pb[j];                                            \
+                    FLT t;                                                             \
+                    memcpy(&t, &u, sizeof t);                                          \
+                    acc[i][j] = acc[i][j] + t * scale[j];                              \
+                }                                                                      \
+        }                                                                              \
+        memcpy(tile, acc, sizeof acc);                                                 \
+    }
+
+MITCHELL_DEFINE_PORTABLE_KERNEL(f32, uint32_t, float, MITCHELL_MR_F32, MITCHELL_NR_F32)
+MITCHELL_DEFINE_PORTABLE_KERNEL(f64, uint64_t, double, MITCHELL_MR_F64, MITCHELL_NR_F64)
+
+static const mitchell_kernel_table table_portable = {"portable", kernel_f32_portable, kernel_f64_portable};
+
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+#define MITCHELL_HAVE_AVX2_KERNELS 1
+#include <immintrin.h>
+
+#define AVX2 __attribute__((target("avx2,fma")))
+
+/*
+ * 4 x 16 float32 tile in 8 accumulators.  Per k: two fraction vectors and two
+ * scale vectors of B, then per row one broadcast of packed A, two integer
+ * additions (vpaddd) and two FMAs; the additions and FMAs go to different
+ * ports.
+ */
+#define ROW_F32(I)                                                                     \
+    do {                                                                               \
+        __m256i a = _mm256_set1_epi32((int)pa[I]);                                     \
+        c##I##0 = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_add_epi32(a, f0)), s0, c##I##0); \
+        c##I##1 = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_add_epi32(a, f1)), s1, c##I##1); \
+    } while (0)
+
+AVX2 static void kernel_f32_avx2(intptr_t kc, const uint32_t *pa, const uint32_t *pb, float *tile)
+{
+    __m256 c00 = _mm256_loadu_ps(tile + 0), c01 = _mm256_loadu_ps(tile + 8);
+    __m256 c10 = _mm256_loadu_ps(tile + 16), c11 = _mm256_loadu_ps(tile + 24);
+    __m256 c20 = _mm256_loadu_ps(tile + 32), c21 = _mm256_loadu_ps(tile + 40);
+    __m256 c30 = _mm256_loadu_ps(tile + 48), c31 = _mm256_loadu_ps(tile + 56);
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 4
+#endif
+    for (intptr_t k = 0; k < kc; k++) {
+        const __m256i f0 = _mm256_load_si256((const __m256i *)pb);
+        const __m256i f1 = _mm256_load_si256((const __m256i *)(pb + 8));
+        const __m256 s0 = _mm256_load_ps((const float *)(pb + 16));
+        const __m256 s1 = _mm256_load_ps((const float *)(pb + 24));
+        ROW_F32(0);
+        ROW_F32(1);
+        ROW_F32(2);
+        ROW_F32(3);
+        pa += MITCHELL_MR_F32;
+        pb += 2 * MITCHELL_NR_F32;
+    }
+    _mm256_storeu_ps(tile + 0, c00); _mm256_storeu_ps(tile + 8, c01);
+    _mm256_storeu_ps(tile + 16, c10); _mm256_storeu_ps(tile + 24, c11);
+    _mm256_storeu_ps(tile + 32, c20); _mm256_storeu_ps(tile + 40, c21);
+    _mm256_storeu_ps(tile + 48, c30); _mm256_storeu_ps(tile + 56, c31);
+}
+
+/* 4 x 8 float64 tile, the same scheme with 64-bit lanes. */
+#define ROW_F64(I)                                                                     \
+    do {                                                                               \
+        __m256i a = _mm256_set1_epi64x((long long)pa[I]);                              \
+        c##I##0 = _mm256_fmadd_pd(_mm256_castsi256_pd(_mm256_add_epi64(a, f0)), s0, c##I##0); \
+        c##I##1 = _mm256_fmadd_pd(_mm256_castsi256_pd(_mm256_add_epi64(a, f1)), s1, c##I##1); \
+    } while (0)
+
+AVX2 static void kernel_f64_avx2(intptr_t kc, const uint64_t *pa, const uint64_t *pb, double *tile)
+{
+    __m256d c00 = _mm256_loadu_pd(tile + 0), c01 = _mm256_loadu_pd(tile + 4);
+    __m256d c10 = _mm256_loadu_pd(tile + 8), c11 = _mm256_loadu_pd(tile + 12);
+    __m256d c20 = _mm256_loadu_pd(tile + 16), c21 = _mm256_loadu_pd(tile + 20);
+    __m256d c30 = _mm256_loadu_pd(tile + 24), c31 = _mm256_loadu_pd(tile + 28);
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 4
+#endif
+    for (intptr_t k = 0; k < kc; k++) {
+        const __m256i f0 = _mm256_load_si256((const __m256i *)pb);
+        const __m256i f1 = _mm256_load_si256((const __m256i *)(pb + 4));
+        const __m256d s0 = _mm256_load_pd((const double *)(pb + 8));
+        const __m256d s1 = _mm256_load_pd((const double *)(pb + 12));
+        ROW_F64(0);
+        ROW_F64(1);
+        ROW_F64(2);
+        ROW_F64(3);
+        pa += MITCHELL_MR_F64;
+        pb += 2 * MITCHELL_NR_F64;
+    }
+    _mm256_storeu_pd(tile + 0, c00); _mm256_storeu_pd(tile + 4, c01);
+    _mm256_storeu_pd(tile + 8, c10); _mm256_storeu_pd(tile + 12, c11);
+    _mm256_storeu_pd(tile + 16, c20); _mm256_storeu_pd(tile + 20, c21);
+    _mm256_storeu_pd(tile + 24, c30); _mm256_storeu_pd(tile + 28, c31);
+}
+
+static const mitchell_kernel_table table_avx2 = {"avx2", kernel_f32_avx2, kernel_f64_avx2};
+
+static int cpu_has_avx2_fma(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#endif
+
+mitchell_kernel_table mitchell_mm_kernels = {"portable", kernel_f32_portable, kernel_f64_portable};
+
+int mitchell_matmul_select(const char *request)
+{
+    const mitchell_kernel_table *best = &table_portable;
+#ifdef MITCHELL_HAVE_AVX2_KERNELS
+    if (cpu_has_avx2_fma())
+        best = &table_avx2;
+#endif
+    if (request == NULL || request[0] == '\0') {
+        mitchell_mm_kernels = *best;
+        return 0;
+    }
+    if (strcmp(request, "portable") == 0) {
+        mitchell_mm_kernels = table_portable;
+        return 0;
+    }
+#ifdef MITCHELL_HAVE_AVX2_KERNELS
+    if (strcmp(request, "avx2") == 0 && cpu_has_avx2_fma()) {
+        mitchell_mm_kernels = table_avx2;
+        return 0;
+    }
+#endif
+    mitchell_mm_kernels = *best;
+    return -1;
+}
+
+const char *mitchell_matmul_isa(void)
+{
+    return mitchell_mm_kernels.name;
+}
+
+const char *mitchell_matmul_isa_available(void)
+{
+#ifdef MITCHELL_HAVE_AVX2_KERNELS
+    if (cpu_has_avx2_fma())
+        return "portable,avx2";
+#endif
+    return "portable";
+}
