@@ -56,12 +56,24 @@
 /* Cache blocking.  KC products per tile element per kernel call (also the
  * exactness limit of the integer path); an MC x KC block of A stays in L2;
  * a KC x NC block of B is packed once and reused by every MC block. */
-#define KC_F32 256
-#define MC_F32 128
+#ifndef KC_F32
+#define KC_F32 192
+#endif
+#ifndef MC_F32
+#define MC_F32 120
+#endif
+#ifndef NC_F32
 #define NC_F32 2048
+#endif
+#ifndef KC_F64
 #define KC_F64 256
+#endif
+#ifndef MC_F64
 #define MC_F64 64
+#endif
+#ifndef NC_F64
 #define NC_F64 1024
+#endif
 #define KC_INT 256
 
 /* Below this many products per thread, another thread costs more than it saves. */
@@ -81,6 +93,21 @@ static void stats_init(block_stats *s)
     s->any = 0;
     s->emin = INT64_MAX;
     s->emax = INT64_MIN;
+}
+
+/* Asks for the next C tile while the kernel works on this one: its rows are
+ * far apart, so the hardware prefetcher does not see them coming. */
+static inline void prefetch_tile(const void *p, intptr_t row_bytes, size_t width, int rows)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    for (int i = 0; i < rows; i++) {
+        const char *row = (const char *)p + i * row_bytes;
+        __builtin_prefetch(row, 1);
+        __builtin_prefetch(row + width - 1, 1);
+    }
+#else
+    (void)p; (void)row_bytes; (void)width; (void)rows;
+#endif
 }
 
 /* Element loads as the bit pattern of the compute format. */
@@ -267,12 +294,11 @@ static inline uint64_t load_bits_f64(const mitchell_matrix *X, intptr_t r, intpt
         }                                                                              \
     }                                                                                  \
                                                                                        \
-    /* Floating result: the tile is the partial sum; at the last K block, +0      \
-     * turns the -0 the zero packing may leave into +0.  Integer result: the tile \
+    /* Floating result: the tile is the partial sum; + 0 turns a -0 the zero     \
+     * packing may leave into the +0 of a sum started at +0.  Integer result: the tile \
      * is an exact partial sum below 2^24, added with int32 wrap-around. */        \
     static void tile_store_##NAME(const mitchell_matrix *C, intptr_t i0, intptr_t mr,   \
-                                  intptr_t j0, intptr_t nr, int first, int last,       \
-                                  FLT *tile)                                           \
+                                  intptr_t j0, intptr_t nr, int first, FLT *tile)      \
     {                                                                                  \
         if (C->type == MITCHELL_MM_I32) {                                              \
             for (intptr_t i = 0; i < mr; i++)                                          \
@@ -286,9 +312,8 @@ static inline uint64_t load_bits_f64(const mitchell_matrix *X, intptr_t r, intpt
                 }                                                                      \
             return;                                                                    \
         }                                                                              \
-        if (last)                                                                      \
-            for (intptr_t i = 0; i < MR * NR; i++)                                     \
-                tile[i] = tile[i] + (FLT)0;                                            \
+        for (intptr_t i = 0; i < MR * NR; i++)                                         \
+            tile[i] = tile[i] + (FLT)0;                                                \
         for (intptr_t i = 0; i < mr; i++) {                                            \
             char *dst = C->data + (i0 + i) * C->rs + j0 * C->cs;                       \
             if (C->cs == (intptr_t)sizeof(FLT))                                        \
@@ -306,10 +331,12 @@ static inline uint64_t load_bits_f64(const mitchell_matrix *X, intptr_t r, intpt
                            unsigned *flags)                                            \
     {                                                                                  \
         const int integer = C->type == MITCHELL_MM_I32;                                \
-        const intptr_t kcmax = integer ? MM_MIN(KC, KC_INT) : KC;                      \
+        /* K blocks of equal size (at most KC), so no pass over C is a short one */   \
+        const intptr_t kclimit = integer ? MM_MIN(KC, KC_INT) : KC;                    \
+        const intptr_t kcmax = (K + (K + kclimit - 1) / kclimit - 1) / ((K + kclimit - 1) / kclimit); \
         const intptr_t kcb = MM_MIN(kcmax, K);                                         \
-        const intptr_t ncb = MM_MIN(NC, (n1 - n0 + NR - 1) / NR * NR);                 \
-        const intptr_t mcb = MM_MIN(MC, (m1 - m0 + MR - 1) / MR * MR);                 \
+        const intptr_t ncb = (MM_MIN(NC, n1 - n0) + NR - 1) / NR * NR; /* whole panels */ \
+        const intptr_t mcb = (MM_MIN(MC, m1 - m0) + MR - 1) / MR * MR;                 \
         size_t bytes_b = ((size_t)kcb * 2 * (size_t)ncb * sizeof(UINT) + 63) / 64 * 64; \
         size_t bytes_a = ((size_t)kcb * (size_t)mcb * sizeof(UINT) + 63) / 64 * 64;    \
         UINT *pb = aligned_alloc(64, bytes_b);                                         \
@@ -325,6 +352,11 @@ static inline uint64_t load_bits_f64(const mitchell_matrix *X, intptr_t r, intpt
         }                                                                              \
         UINT *row = scratch, *frac = scratch + row_len, *head = scratch + 2 * row_len; \
         FLT tile[MR * NR];                                                             \
+        /* full tiles of a float result with unit column stride: the kernel works   \
+         * in C itself; otherwise through the tile buffer */                          \
+        const int direct = !integer && C->cs == (intptr_t)sizeof(FLT)                 \
+                           && C->rs % (intptr_t)sizeof(FLT) == 0                      \
+                           && (uintptr_t)C->data % sizeof(FLT) == 0;                  \
         const mitchell_kernel_##NAME kernel = mitchell_mm_kernels.NAME;                \
         for (intptr_t jc = n0; jc < n1; jc += NC) {                                    \
             intptr_t nc = MM_MIN(NC, n1 - jc);                                         \
@@ -340,16 +372,26 @@ static inline uint64_t load_bits_f64(const mitchell_matrix *X, intptr_t r, intpt
                     int fast = block_is_fast_##NAME(&sa, &sb, c);                      \
                     for (intptr_t jr = 0; jr < nc; jr += NR) {                         \
                         intptr_t nr = MM_MIN(NR, nc - jr);                             \
+                        const UINT *pbp = pb + (jr / NR) * kc * 2 * NR;                \
                         for (intptr_t ir = 0; ir < mc; ir += MR) {                     \
                             intptr_t mr = MM_MIN(MR, mc - ir);                         \
+                            const UINT *pap = pa + (ir / MR) * kc * MR;                \
+                            if (fast && direct && mr == MR && nr == NR) {              \
+                                FLT *cp = (FLT *)(C->data + (ic + ir) * C->rs          \
+                                                  + (jc + jr) * C->cs);                \
+                                if (ir + 2 * MR <= mc && !fresh)                       \
+                                    prefetch_tile(cp + MR * (C->rs / (intptr_t)sizeof(FLT)), \
+                                                  C->rs, NR * sizeof(FLT), MR);        \
+                                kernel(kc, pap, pbp, cp, C->rs / (intptr_t)sizeof(FLT), !fresh); \
+                                continue;                                              \
+                            }                                                          \
                             tile_load_##NAME(C, ic + ir, mr, jc + jr, nr, fresh, tile); \
                             if (fast)                                                  \
-                                kernel(kc, pa + (ir / MR) * kc * MR,                   \
-                                       pb + (jr / NR) * kc * 2 * NR, tile);            \
+                                kernel(kc, pap, pbp, tile, NR, 1);                     \
                             else                                                       \
                                 general_tile_##NAME(A, B, ic + ir, mr, jc + jr, nr, pc, kc, \
                                                     tile, flags);                      \
-                            tile_store_##NAME(C, ic + ir, mr, jc + jr, nr, pc == 0, pc + kc == K, tile); \
+                            tile_store_##NAME(C, ic + ir, mr, jc + jr, nr, pc == 0, tile); \
                         }                                                              \
                     }                                                                  \
                 }                                                                      \

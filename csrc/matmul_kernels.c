@@ -13,10 +13,12 @@
 /* Plain C, the same tile shape; the compiler vectorises the j loop. */
 #define MITCHELL_DEFINE_PORTABLE_KERNEL(NAME, UINT, FLT, MR, NR)                       \
     static void kernel_##NAME##_portable(intptr_t kc, const UINT *pa, const UINT *pb,   \
-                                         FLT *tile)                                     \
+                                         FLT *c, intptr_t ldc, int load)                \
     {                                                                                  \
         FLT acc[MR][NR];                                                               \
-        memcpy(acc, tile, sizeof acc);                                                 \
+        for (int i = 0; i < MR; i++)                                                   \
+            for (int j = 0; j < NR; j++)                                               \
+                acc[i][j] = load ? c[i * ldc + j] : 0;                                 \
         for (intptr_t k = 0; k < kc; k++, pa += MR, pb += 2 * NR) {                    \
             FLT scale[NR];                                                             \
             memcpy(scale, pb + NR, sizeof scale);                                      \
@@ -28,7 +30,9 @@
                     acc[i][j] = acc[i][j] + t * scale[j];                              \
                 }                                                                      \
         }                                                                              \
-        memcpy(tile, acc, sizeof acc);                                                 \
+        for (int i = 0; i < MR; i++)                                                   \
+            for (int j = 0; j < NR; j++)                                               \
+                c[i * ldc + j] = acc[i][j] + (FLT)0;                                   \
     }
 
 MITCHELL_DEFINE_PORTABLE_KERNEL(f32, uint32_t, float, MITCHELL_MR_F32, MITCHELL_NR_F32)
@@ -43,7 +47,8 @@ static const mitchell_kernel_table table_portable = {"portable", kernel_f32_port
 #define AVX2 __attribute__((target("avx2,fma")))
 
 /*
- * 4 x 16 float32 tile in 8 accumulators.  Per k: two fraction vectors and two
+ * 5 x 16 float32 tile in 10 accumulators (8 would leave no slack for the
+ * 4-cycle FMA latency at 2 FMAs per cycle).  Per k: two fraction vectors and two
  * scale vectors of B, then per row one broadcast of packed A, two integer
  * additions (vpaddd) and two FMAs; the additions and FMAs go to different
  * ports.
@@ -55,14 +60,21 @@ static const mitchell_kernel_table table_portable = {"portable", kernel_f32_port
         c##I##1 = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_add_epi32(a, f1)), s1, c##I##1); \
     } while (0)
 
-AVX2 static void kernel_f32_avx2(intptr_t kc, const uint32_t *pa, const uint32_t *pb, float *tile)
+AVX2 static void kernel_f32_avx2(intptr_t kc, const uint32_t *pa, const uint32_t *pb,
+                                 float *c, intptr_t ldc, int load)
 {
-    __m256 c00 = _mm256_loadu_ps(tile + 0), c01 = _mm256_loadu_ps(tile + 8);
-    __m256 c10 = _mm256_loadu_ps(tile + 16), c11 = _mm256_loadu_ps(tile + 24);
-    __m256 c20 = _mm256_loadu_ps(tile + 32), c21 = _mm256_loadu_ps(tile + 40);
-    __m256 c30 = _mm256_loadu_ps(tile + 48), c31 = _mm256_loadu_ps(tile + 56);
+    __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41;
+    if (load) {
+        c00 = _mm256_loadu_ps(c + 0 * ldc); c01 = _mm256_loadu_ps(c + 0 * ldc + 8);
+        c10 = _mm256_loadu_ps(c + 1 * ldc); c11 = _mm256_loadu_ps(c + 1 * ldc + 8);
+        c20 = _mm256_loadu_ps(c + 2 * ldc); c21 = _mm256_loadu_ps(c + 2 * ldc + 8);
+        c30 = _mm256_loadu_ps(c + 3 * ldc); c31 = _mm256_loadu_ps(c + 3 * ldc + 8);
+        c40 = _mm256_loadu_ps(c + 4 * ldc); c41 = _mm256_loadu_ps(c + 4 * ldc + 8);
+    } else {
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = _mm256_setzero_ps();
+    }
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC unroll 4
+#pragma GCC unroll 2
 #endif
     for (intptr_t k = 0; k < kc; k++) {
         const __m256i f0 = _mm256_load_si256((const __m256i *)pb);
@@ -73,13 +85,16 @@ AVX2 static void kernel_f32_avx2(intptr_t kc, const uint32_t *pa, const uint32_t
         ROW_F32(1);
         ROW_F32(2);
         ROW_F32(3);
+        ROW_F32(4);
         pa += MITCHELL_MR_F32;
         pb += 2 * MITCHELL_NR_F32;
     }
-    _mm256_storeu_ps(tile + 0, c00); _mm256_storeu_ps(tile + 8, c01);
-    _mm256_storeu_ps(tile + 16, c10); _mm256_storeu_ps(tile + 24, c11);
-    _mm256_storeu_ps(tile + 32, c20); _mm256_storeu_ps(tile + 40, c21);
-    _mm256_storeu_ps(tile + 48, c30); _mm256_storeu_ps(tile + 56, c31);
+    const __m256 z = _mm256_setzero_ps();
+    _mm256_storeu_ps(c + 0 * ldc, _mm256_add_ps(c00, z)); _mm256_storeu_ps(c + 0 * ldc + 8, _mm256_add_ps(c01, z));
+    _mm256_storeu_ps(c + 1 * ldc, _mm256_add_ps(c10, z)); _mm256_storeu_ps(c + 1 * ldc + 8, _mm256_add_ps(c11, z));
+    _mm256_storeu_ps(c + 2 * ldc, _mm256_add_ps(c20, z)); _mm256_storeu_ps(c + 2 * ldc + 8, _mm256_add_ps(c21, z));
+    _mm256_storeu_ps(c + 3 * ldc, _mm256_add_ps(c30, z)); _mm256_storeu_ps(c + 3 * ldc + 8, _mm256_add_ps(c31, z));
+    _mm256_storeu_ps(c + 4 * ldc, _mm256_add_ps(c40, z)); _mm256_storeu_ps(c + 4 * ldc + 8, _mm256_add_ps(c41, z));
 }
 
 /* 4 x 8 float64 tile, the same scheme with 64-bit lanes. */
@@ -90,12 +105,18 @@ AVX2 static void kernel_f32_avx2(intptr_t kc, const uint32_t *pa, const uint32_t
         c##I##1 = _mm256_fmadd_pd(_mm256_castsi256_pd(_mm256_add_epi64(a, f1)), s1, c##I##1); \
     } while (0)
 
-AVX2 static void kernel_f64_avx2(intptr_t kc, const uint64_t *pa, const uint64_t *pb, double *tile)
+AVX2 static void kernel_f64_avx2(intptr_t kc, const uint64_t *pa, const uint64_t *pb,
+                                 double *c, intptr_t ldc, int load)
 {
-    __m256d c00 = _mm256_loadu_pd(tile + 0), c01 = _mm256_loadu_pd(tile + 4);
-    __m256d c10 = _mm256_loadu_pd(tile + 8), c11 = _mm256_loadu_pd(tile + 12);
-    __m256d c20 = _mm256_loadu_pd(tile + 16), c21 = _mm256_loadu_pd(tile + 20);
-    __m256d c30 = _mm256_loadu_pd(tile + 24), c31 = _mm256_loadu_pd(tile + 28);
+    __m256d c00, c01, c10, c11, c20, c21, c30, c31;
+    if (load) {
+        c00 = _mm256_loadu_pd(c + 0 * ldc); c01 = _mm256_loadu_pd(c + 0 * ldc + 4);
+        c10 = _mm256_loadu_pd(c + 1 * ldc); c11 = _mm256_loadu_pd(c + 1 * ldc + 4);
+        c20 = _mm256_loadu_pd(c + 2 * ldc); c21 = _mm256_loadu_pd(c + 2 * ldc + 4);
+        c30 = _mm256_loadu_pd(c + 3 * ldc); c31 = _mm256_loadu_pd(c + 3 * ldc + 4);
+    } else {
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = _mm256_setzero_pd();
+    }
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC unroll 4
 #endif
@@ -111,10 +132,11 @@ AVX2 static void kernel_f64_avx2(intptr_t kc, const uint64_t *pa, const uint64_t
         pa += MITCHELL_MR_F64;
         pb += 2 * MITCHELL_NR_F64;
     }
-    _mm256_storeu_pd(tile + 0, c00); _mm256_storeu_pd(tile + 4, c01);
-    _mm256_storeu_pd(tile + 8, c10); _mm256_storeu_pd(tile + 12, c11);
-    _mm256_storeu_pd(tile + 16, c20); _mm256_storeu_pd(tile + 20, c21);
-    _mm256_storeu_pd(tile + 24, c30); _mm256_storeu_pd(tile + 28, c31);
+    const __m256d z = _mm256_setzero_pd();
+    _mm256_storeu_pd(c + 0 * ldc, _mm256_add_pd(c00, z)); _mm256_storeu_pd(c + 0 * ldc + 4, _mm256_add_pd(c01, z));
+    _mm256_storeu_pd(c + 1 * ldc, _mm256_add_pd(c10, z)); _mm256_storeu_pd(c + 1 * ldc + 4, _mm256_add_pd(c11, z));
+    _mm256_storeu_pd(c + 2 * ldc, _mm256_add_pd(c20, z)); _mm256_storeu_pd(c + 2 * ldc + 4, _mm256_add_pd(c21, z));
+    _mm256_storeu_pd(c + 3 * ldc, _mm256_add_pd(c30, z)); _mm256_storeu_pd(c + 3 * ldc + 4, _mm256_add_pd(c31, z));
 }
 
 static const mitchell_kernel_table table_avx2 = {"avx2", kernel_f32_avx2, kernel_f64_avx2};

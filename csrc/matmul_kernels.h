@@ -21,21 +21,26 @@
  *     fields frac(b) then NR scales sign(b) 2^(e(b) - c) (0 for a zero).
  * Padding rows and columns are packed as zeros.
  *
- * A kernel adds the kc products of its panels into the MR x NR row-major
- * tile, in increasing k, one k at a time per element.
+ * A kernel adds the kc products of its panels into the MR x NR tile, in
+ * increasing k, one k at a time per element.
  */
 #ifndef MITCHELL_MATMUL_KERNELS_H
 #define MITCHELL_MATMUL_KERNELS_H
 
 #include <stdint.h>
 
-#define MITCHELL_MR_F32 4
+#define MITCHELL_MR_F32 5 /* 10 accumulators: slack for the 4-cycle FMA latency */
 #define MITCHELL_NR_F32 16
 #define MITCHELL_MR_F64 4
 #define MITCHELL_NR_F64 8
 
-typedef void (*mitchell_kernel_f32)(intptr_t kc, const uint32_t *pa, const uint32_t *pb, float *tile);
-typedef void (*mitchell_kernel_f64)(intptr_t kc, const uint64_t *pa, const uint64_t *pb, double *tile);
+/* c: the MR x NR tile, rows ldc elements apart; load = 0 starts from +0
+ * instead of reading it.  The stored sums get "+ 0", which only turns a -0
+ * (left by the zero packing) into the +0 a sum starting at +0 gives. */
+typedef void (*mitchell_kernel_f32)(intptr_t kc, const uint32_t *pa, const uint32_t *pb,
+                                    float *c, intptr_t ldc, int load);
+typedef void (*mitchell_kernel_f64)(intptr_t kc, const uint64_t *pa, const uint64_t *pb,
+                                    double *c, intptr_t ldc, int load);
 
 typedef struct {
     const char *name;
