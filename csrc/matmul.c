@@ -66,10 +66,10 @@
 #define NC_F32 2048
 #endif
 #ifndef KC_F64
-#define KC_F64 256
+#define KC_F64 192
 #endif
 #ifndef MC_F64
-#define MC_F64 64
+#define MC_F64 60
 #endif
 #ifndef NC_F64
 #define NC_F64 1024
@@ -94,6 +94,14 @@ static void stats_init(block_stats *s)
     s->emin = INT64_MAX;
     s->emax = INT64_MIN;
 }
+
+/* The packing loops are compiled for AVX2 too and picked at load time
+ * (GCC/Clang function multi-versioning needs ifunc: Linux on x86-64). */
+#if defined(__x86_64__) && defined(__linux__) && (defined(__clang__) ? __clang_major__ >= 14 : (defined(__GNUC__) && __GNUC__ >= 6))
+#define MITCHELL_PACK_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define MITCHELL_PACK_CLONES
+#endif
 
 /* Asks for the next C tile while the kernel works on this one: its rows are
  * far apart, so the hardware prefetcher does not see them coming. */
@@ -146,33 +154,40 @@ static inline uint64_t load_bits_f64(const mitchell_matrix *X, intptr_t r, intpt
                                 intptr_t n, UINT *dst)                                 \
     {                                                                                  \
         const char *p = X->data + r * X->rs + c0 * X->cs;                              \
-        if (X->cs == (intptr_t)sizeof(UINT) && X->type != MITCHELL_MM_I8                \
-            && X->type != MITCHELL_MM_U8)                                              \
+        const intptr_t cs = X->cs;                                                     \
+        if (X->type == MITCHELL_MM_I8) /* exact conversions; these loops vectorise */  \
+            for (intptr_t j = 0; j < n; j++)                                           \
+                dst[j] = ieee_f32_to_bits((float)*(const int8_t *)(p + j * cs));       \
+        else if (X->type == MITCHELL_MM_U8)                                            \
+            for (intptr_t j = 0; j < n; j++)                                           \
+                dst[j] = ieee_f32_to_bits((float)*(const uint8_t *)(p + j * cs));      \
+        else if (cs == (intptr_t)sizeof(UINT))                                         \
             memcpy(dst, p, (size_t)n * sizeof(UINT));                                  \
         else                                                                           \
             for (intptr_t j = 0; j < n; j++)                                           \
-                dst[j] = load_bits_##NAME(X, r, c0 + j);                               \
+                memcpy(&dst[j], p + j * cs, sizeof(UINT));                             \
     }                                                                                  \
                                                                                        \
     /* Classifies n patterns (branch-free, so it vectorises) into the stats and   \
      * splits them into the packed parts: fraction field and sign+exponent      \
      * field (the scale before c is applied); zeros and specials give 0, 0. */   \
-    static void classify_##NAME(const UINT *u, intptr_t n, UINT *frac, UINT *head,      \
+    MITCHELL_PACK_CLONES static void classify_##NAME(const UINT *u, intptr_t n, UINT *frac, UINT *head,      \
                                 block_stats *st)                                       \
     {                                                                                  \
         const UINT absm = (UINT)ieee_abs_mask(EB, FB), fracm = (UINT)ieee_frac_mask(FB); \
         const UINT inf = (UINT)ieee_inf_bits(EB, FB), minn = (UINT)ieee_min_normal_bits(FB); \
         UINT special = 0, fmin = (UINT)~(UINT)0, fmax = 0;                             \
-        for (intptr_t j = 0; j < n; j++) {                                             \
+        for (intptr_t j = 0; j < n; j++) { /* masks: all ones or zero */              \
             UINT mag = u[j] & absm, field = mag >> FB;                                 \
-            UINT nz = mag != 0, sp = nz & ((UINT)(mag - minn) >= (UINT)(inf - minn));  \
-            UINT ok = nz & (sp ^ 1);                                                   \
-            special |= sp;                                                             \
-            UINT lo = ok ? field : (UINT)~(UINT)0, hi = ok ? field : 0;                \
+            UINT nz = (UINT)0 - (UINT)(mag != 0);                                      \
+            UINT out = (UINT)0 - (UINT)((UINT)(mag - minn) >= (UINT)(inf - minn));     \
+            UINT ok = nz & ~out;                                                       \
+            special |= nz & out;                                                       \
+            UINT lo = field | ~ok, hi = field & ok;                                    \
             fmin = lo < fmin ? lo : fmin;                                              \
             fmax = hi > fmax ? hi : fmax;                                              \
-            frac[j] = ok ? (mag & fracm) : 0;                                          \
-            head[j] = ok ? (u[j] & (UINT)~fracm) : 0;                                  \
+            frac[j] = mag & fracm & ok;                                                \
+            head[j] = u[j] & (UINT)~fracm & ok;                                        \
         }                                                                              \
         if (special)                                                                   \
             st->special = 1;                                                           \
@@ -186,7 +201,7 @@ static inline uint64_t load_bits_f64(const mitchell_matrix *X, intptr_t r, intpt
                                                                                        \
     /* B block rows [k0, k0+kc) x columns [j0, j0+nc) in panels of NR columns;    \
      * sets *c_out = F + 1 + eb_max and applies it to the scales. */              \
-    static void pack_b_##NAME(const mitchell_matrix *B, intptr_t k0, intptr_t kc,       \
+    MITCHELL_PACK_CLONES static void pack_b_##NAME(const mitchell_matrix *B, intptr_t k0, intptr_t kc,       \
                               intptr_t j0, intptr_t nc, UINT *pb, block_stats *st,     \
                               int64_t *c_out, UINT *row, UINT *frac, UINT *head)       \
     {                                                                                  \
@@ -219,7 +234,7 @@ static inline uint64_t load_bits_f64(const mitchell_matrix *X, intptr_t r, intpt
                                                                                        \
     /* A block rows [i0, i0+mc) x columns [k0, k0+kc) in panels of MR rows:       \
      * bits(a) + c 2^F, or 0 for a zero. */                                          \
-    static void pack_a_##NAME(const mitchell_matrix *A, intptr_t i0, intptr_t mc,       \
+    MITCHELL_PACK_CLONES static void pack_a_##NAME(const mitchell_matrix *A, intptr_t i0, intptr_t mc,       \
                               intptr_t k0, intptr_t kc, int64_t c, UINT *pa,           \
                               block_stats *st, UINT *row, UINT *frac, UINT *head)      \
     {                                                                                  \
@@ -300,6 +315,16 @@ static inline uint64_t load_bits_f64(const mitchell_matrix *X, intptr_t r, intpt
     static void tile_store_##NAME(const mitchell_matrix *C, intptr_t i0, intptr_t mr,   \
                                   intptr_t j0, intptr_t nr, int first, FLT *tile)      \
     {                                                                                  \
+        if (C->type == MITCHELL_MM_I32 && C->cs == (intptr_t)sizeof(int32_t)           \
+            && (uintptr_t)C->data % sizeof(int32_t) == 0 && C->rs % (intptr_t)sizeof(int32_t) == 0) { \
+            for (intptr_t i = 0; i < mr; i++) {                                        \
+                int32_t *dst = (int32_t *)(C->data + (i0 + i) * C->rs) + j0;           \
+                for (intptr_t j = 0; j < nr; j++)                                      \
+                    dst[j] = (int32_t)((first ? 0u : (uint32_t)dst[j])                 \
+                                       + (uint32_t)(int32_t)tile[i * NR + j]);         \
+            }                                                                          \
+            return;                                                                    \
+        }                                                                              \
         if (C->type == MITCHELL_MM_I32) {                                              \
             for (intptr_t i = 0; i < mr; i++)                                          \
                 for (intptr_t j = 0; j < nr; j++) {                                    \
@@ -572,7 +597,10 @@ static int matmul_batch(intptr_t count, const intptr_t *outer, intptr_t M, intpt
     int split_rows = M >= N;
     /* split points on multiples of the largest tile sides, so no thread gets
      * an avoidable edge tile */
-    intptr_t extent = split_rows ? M : N, unit = split_rows ? 4 : 16;
+    const intptr_t unit_rows = MITCHELL_MR_F32 == MITCHELL_MR_F64 ? MITCHELL_MR_F32
+                                                                  : MITCHELL_MR_F32 * MITCHELL_MR_F64;
+    const intptr_t unit_cols = MITCHELL_NR_F32 * MITCHELL_NR_F64; /* a common multiple */
+    intptr_t extent = split_rows ? M : N, unit = split_rows ? unit_rows : unit_cols;
     intptr_t units = (extent + unit - 1) / unit;
     if (T > units)
         T = (int)units;

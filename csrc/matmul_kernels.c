@@ -55,7 +55,7 @@ static const mitchell_kernel_table table_portable = {"portable", kernel_f32_port
  */
 #define ROW_F32(I)                                                                     \
     do {                                                                               \
-        __m256i a = _mm256_set1_epi32((int)pa[I]);                                     \
+        __m256i a = _mm256_castps_si256(_mm256_broadcast_ss((const float *)(pa + I)));                                   \
         c##I##0 = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_add_epi32(a, f0)), s0, c##I##0); \
         c##I##1 = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_add_epi32(a, f1)), s1, c##I##1); \
     } while (0)
@@ -97,10 +97,10 @@ AVX2 static void kernel_f32_avx2(intptr_t kc, const uint32_t *pa, const uint32_t
     _mm256_storeu_ps(c + 4 * ldc, _mm256_add_ps(c40, z)); _mm256_storeu_ps(c + 4 * ldc + 8, _mm256_add_ps(c41, z));
 }
 
-/* 4 x 8 float64 tile, the same scheme with 64-bit lanes. */
+/* 5 x 8 float64 tile, the same scheme with 64-bit lanes. */
 #define ROW_F64(I)                                                                     \
     do {                                                                               \
-        __m256i a = _mm256_set1_epi64x((long long)pa[I]);                              \
+        __m256i a = _mm256_castpd_si256(_mm256_broadcast_sd((const double *)(pa + I)));                            \
         c##I##0 = _mm256_fmadd_pd(_mm256_castsi256_pd(_mm256_add_epi64(a, f0)), s0, c##I##0); \
         c##I##1 = _mm256_fmadd_pd(_mm256_castsi256_pd(_mm256_add_epi64(a, f1)), s1, c##I##1); \
     } while (0)
@@ -108,17 +108,18 @@ AVX2 static void kernel_f32_avx2(intptr_t kc, const uint32_t *pa, const uint32_t
 AVX2 static void kernel_f64_avx2(intptr_t kc, const uint64_t *pa, const uint64_t *pb,
                                  double *c, intptr_t ldc, int load)
 {
-    __m256d c00, c01, c10, c11, c20, c21, c30, c31;
+    __m256d c00, c01, c10, c11, c20, c21, c30, c31, c40, c41;
     if (load) {
         c00 = _mm256_loadu_pd(c + 0 * ldc); c01 = _mm256_loadu_pd(c + 0 * ldc + 4);
         c10 = _mm256_loadu_pd(c + 1 * ldc); c11 = _mm256_loadu_pd(c + 1 * ldc + 4);
         c20 = _mm256_loadu_pd(c + 2 * ldc); c21 = _mm256_loadu_pd(c + 2 * ldc + 4);
         c30 = _mm256_loadu_pd(c + 3 * ldc); c31 = _mm256_loadu_pd(c + 3 * ldc + 4);
+        c40 = _mm256_loadu_pd(c + 4 * ldc); c41 = _mm256_loadu_pd(c + 4 * ldc + 4);
     } else {
-        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = _mm256_setzero_pd();
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = _mm256_setzero_pd();
     }
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC unroll 4
+#pragma GCC unroll 2
 #endif
     for (intptr_t k = 0; k < kc; k++) {
         const __m256i f0 = _mm256_load_si256((const __m256i *)pb);
@@ -129,6 +130,7 @@ AVX2 static void kernel_f64_avx2(intptr_t kc, const uint64_t *pa, const uint64_t
         ROW_F64(1);
         ROW_F64(2);
         ROW_F64(3);
+        ROW_F64(4);
         pa += MITCHELL_MR_F64;
         pb += 2 * MITCHELL_NR_F64;
     }
@@ -137,6 +139,7 @@ AVX2 static void kernel_f64_avx2(intptr_t kc, const uint64_t *pa, const uint64_t
     _mm256_storeu_pd(c + 1 * ldc, _mm256_add_pd(c10, z)); _mm256_storeu_pd(c + 1 * ldc + 4, _mm256_add_pd(c11, z));
     _mm256_storeu_pd(c + 2 * ldc, _mm256_add_pd(c20, z)); _mm256_storeu_pd(c + 2 * ldc + 4, _mm256_add_pd(c21, z));
     _mm256_storeu_pd(c + 3 * ldc, _mm256_add_pd(c30, z)); _mm256_storeu_pd(c + 3 * ldc + 4, _mm256_add_pd(c31, z));
+    _mm256_storeu_pd(c + 4 * ldc, _mm256_add_pd(c40, z)); _mm256_storeu_pd(c + 4 * ldc + 4, _mm256_add_pd(c41, z));
 }
 
 static const mitchell_kernel_table table_avx2 = {"avx2", kernel_f32_avx2, kernel_f64_avx2};

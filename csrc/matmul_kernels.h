@@ -31,7 +31,7 @@
 
 #define MITCHELL_MR_F32 5 /* 10 accumulators: slack for the 4-cycle FMA latency */
 #define MITCHELL_NR_F32 16
-#define MITCHELL_MR_F64 4
+#define MITCHELL_MR_F64 5
 #define MITCHELL_NR_F64 8
 
 /* c: the MR x NR tile, rows ldc elements apart; load = 0 starts from +0
