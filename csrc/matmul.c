@@ -599,7 +599,8 @@ static int matmul_batch(intptr_t count, const intptr_t *outer, intptr_t M, intpt
      * an avoidable edge tile */
     const intptr_t unit_rows = MITCHELL_MR_F32 == MITCHELL_MR_F64 ? MITCHELL_MR_F32
                                                                   : MITCHELL_MR_F32 * MITCHELL_MR_F64;
-    const intptr_t unit_cols = MITCHELL_NR_F32 * MITCHELL_NR_F64; /* a common multiple */
+    const intptr_t unit_cols = MITCHELL_NR_F32 % MITCHELL_NR_F64 == 0 ? MITCHELL_NR_F32
+                                                                   : MITCHELL_NR_F32 * MITCHELL_NR_F64;
     intptr_t extent = split_rows ? M : N, unit = split_rows ? unit_rows : unit_cols;
     intptr_t units = (extent + unit - 1) / unit;
     if (T > units)
