@@ -25,7 +25,7 @@ def random_bits(dtype, n, rng):
 
 
 def check_bits_against_reference(op, a_bits, b_bits, dtype):
-    check_bits_against_reference(op, a_bits.view(dtype), b_bits.view(dtype))
+    check_against_reference(op, a_bits.view(dtype), b_bits.view(dtype))
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=lambda d: d.name)
