@@ -490,3 +490,12 @@ def test_int8_conv2d():
     assert result.dtype == np.int32
     expected = conv2d_reference(x.astype(np.int64), w.astype(np.int64), (1, 1), (0, 0), (1, 1), 1)
     assert np.array_equal(result, expected)
+
+
+def test_out_overlapping_an_input():
+    """NumPy's overlap detection hands the loop a copy, as for np.matmul(a, a, out=a)."""
+    rng = np.random.default_rng(17)
+    a = random_matrix(rng, (40, 40), np.float32)
+    expected = sequential_reference(a, a)
+    mitchell.matmul(a, a, out=a)
+    assert_same_bits(a, expected)
