@@ -22,13 +22,15 @@
         for (intptr_t k = 0; k < kc; k++, pa += MR, pb += 2 * NR) {                    \
             FLT scale[NR];                                                             \
             memcpy(scale, pb + NR, sizeof scale);                                      \
-            for (int i = 0; i < MR; i++)                                               \
-                for (int j = 0; j < NR; j++) {                                         \
-                    UINT u = pa[i] + pb[j];                                            \
-                    FLT t;                                                             \
-                    memcpy(&t, &u, sizeof t);                                          \
-                    acc[i][j] = acc[i][j] + t * scale[j];                              \
-                }                                                                      \
+            for (int i = 0; i < MR; i++) {                                             \
+                UINT u[NR];                                                            \
+                FLT t[NR];                                                             \
+                for (int j = 0; j < NR; j++)                                           \
+                    u[j] = pa[i] + pb[j];                                              \
+                memcpy(t, u, sizeof t); /* one bit cast per row: vectorisable */       \
+                for (int j = 0; j < NR; j++)                                           \
+                    acc[i][j] = acc[i][j] + t[j] * scale[j];                           \
+            }                                                                          \
         }                                                                              \
         for (int i = 0; i < MR; i++)                                                   \
             for (int j = 0; j < NR; j++)                                               \
