@@ -499,3 +499,11 @@ def test_out_overlapping_an_input():
     expected = sequential_reference(a, a)
     mitchell.matmul(a, a, out=a)
     assert_same_bits(a, expected)
+
+
+def test_docstring_examples():
+    """The examples in mitchell.linalg's docstrings run and print what they say."""
+    import doctest
+
+    result = doctest.testmod(mitchell.linalg, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 10 and result.failed == 0
