@@ -134,12 +134,34 @@ static inline uint32_t load_bits_f32(const mitchell_matrix *X, intptr_t r, intpt
     }
 }
 
+/* float64 compute format; float32 operands (float64 accumulation) are widened
+ * exactly, and their products are checked against float32's range. */
 static inline uint64_t load_bits_f64(const mitchell_matrix *X, intptr_t r, intptr_t c)
 {
     const char *p = X->data + r * X->rs + c * X->cs;
+    if (X->type == MITCHELL_MM_F32) {
+        float v;
+        memcpy(&v, p, sizeof v);
+        return ieee_f64_to_bits((double)v);
+    }
     uint64_t u;
     memcpy(&u, p, sizeof u);
     return u;
+}
+
+/* One product by the scalar kernel of the operands' own format. */
+static inline float product_f32(const mitchell_matrix *A, const mitchell_matrix *B,
+                                intptr_t i, intptr_t k, intptr_t j, unsigned *flags)
+{
+    return ieee_f32_from_bits(mitchell_mul_f32(load_bits_f32(A, i, k), load_bits_f32(B, k, j), flags));
+}
+
+static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix *B,
+                                 intptr_t i, intptr_t k, intptr_t j, unsigned *flags)
+{
+    if (A->type == MITCHELL_MM_F32) /* float32 products accumulated in float64 */
+        return (double)product_f32(A, B, i, k, j, flags);
+    return ieee_f64_from_bits(mitchell_mul_f64(load_bits_f64(A, i, k), load_bits_f64(B, k, j), flags));
 }
 
 /*
@@ -161,6 +183,12 @@ static inline uint64_t load_bits_f64(const mitchell_matrix *X, intptr_t r, intpt
         else if (X->type == MITCHELL_MM_U8)                                            \
             for (intptr_t j = 0; j < n; j++)                                           \
                 dst[j] = ieee_f32_to_bits((float)*(const uint8_t *)(p + j * cs));      \
+        else if (X->type == MITCHELL_MM_F32 && sizeof(UINT) == sizeof(uint64_t))       \
+            for (intptr_t j = 0; j < n; j++) {                                         \
+                float v;                                                               \
+                memcpy(&v, p + j * cs, sizeof v);                                      \
+                dst[j] = (UINT)ieee_f64_to_bits((double)v);                            \
+            }                                                                          \
         else if (cs == (intptr_t)sizeof(UINT))                                         \
             memcpy(dst, p, (size_t)n * sizeof(UINT));                                  \
         else                                                                           \
@@ -258,11 +286,18 @@ static inline uint64_t load_bits_f64(const mitchell_matrix *X, intptr_t r, intpt
         }                                                                              \
     }                                                                                  \
                                                                                        \
-    /* Conditions (1)-(4) of the comment at the top of this file. */                   \
-    static int block_is_fast_##NAME(const block_stats *sa, const block_stats *sb, int64_t c) \
+    /* Conditions (1)-(4) of the comment at the top of this file; with `narrow`     \
+     * (float32 operands in the float64 format) also (2) in float32's range. */    \
+    static int block_is_fast_##NAME(const block_stats *sa, const block_stats *sb, int64_t c, \
+                                    int narrow)                                        \
     {                                                                                  \
         const int64_t emin = ieee_emin(EB), emax = ieee_emax(EB);                      \
+        const int64_t emin32 = ieee_emin(MITCHELL_F32_EXP_BITS);                       \
+        const int64_t emax32 = ieee_emax(MITCHELL_F32_EXP_BITS);                       \
         if (sa->special || sb->special)                                                \
+            return 0;                                                                  \
+        if (narrow && sa->any && sb->any                                               \
+            && (sa->emin + sb->emin < emin32 || sa->emax + sb->emax + 1 > emax32))     \
             return 0;                                                                  \
         if (sa->any && sb->any                                                         \
             && (sa->emin + sb->emin < emin || sa->emax + sb->emax + 1 > emax))         \
@@ -280,15 +315,10 @@ static inline uint64_t load_bits_f64(const mitchell_matrix *X, intptr_t r, intpt
                                     intptr_t k0, intptr_t kc, FLT *tile, unsigned *flags) \
     {                                                                                  \
         for (intptr_t k = k0; k < k0 + kc; k++)                                        \
-            for (intptr_t i = 0; i < mr; i++) {                                        \
-                UINT a = load_bits_##NAME(A, i0 + i, k);                               \
-                for (intptr_t j = 0; j < nr; j++) {                                    \
-                    UINT p = mitchell_mul_##NAME(a, load_bits_##NAME(B, k, j0 + j), flags); \
-                    FLT x;                                                             \
-                    memcpy(&x, &p, sizeof x);                                          \
-                    tile[i * NR + j] = tile[i * NR + j] + x;                           \
-                }                                                                      \
-            }                                                                          \
+            for (intptr_t i = 0; i < mr; i++)                                          \
+                for (intptr_t j = 0; j < nr; j++)                                      \
+                    tile[i * NR + j] = tile[i * NR + j]                                \
+                                       + product_##NAME(A, B, i0 + i, k, j0 + j, flags); \
     }                                                                                  \
                                                                                        \
     static void tile_load_##NAME(const mitchell_matrix *C, intptr_t i0, intptr_t mr,   \
@@ -394,7 +424,8 @@ static inline uint64_t load_bits_f64(const mitchell_matrix *X, intptr_t r, intpt
                 for (intptr_t ic = m0; ic < m1; ic += MC) {                            \
                     intptr_t mc = MM_MIN(MC, m1 - ic);                                 \
                     pack_a_##NAME(A, ic, mc, pc, kc, c, pa, &sa, row, frac, head);                      \
-                    int fast = block_is_fast_##NAME(&sa, &sb, c);                      \
+                    int fast = block_is_fast_##NAME(&sa, &sb, c, A->type == MITCHELL_MM_F32 \
+                                                                     && sizeof(UINT) == 8); \
                     for (intptr_t jr = 0; jr < nc; jr += NR) {                         \
                         intptr_t nr = MM_MIN(NR, nc - jr);                             \
                         const UINT *pbp = pb + (jr / NR) * kc * 2 * NR;                \
@@ -433,24 +464,6 @@ MITCHELL_DEFINE_FORMAT_DRIVER(f32, uint32_t, float, MITCHELL_F32_EXP_BITS, MITCH
 MITCHELL_DEFINE_FORMAT_DRIVER(f64, uint64_t, double, MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS,
                               MITCHELL_MR_F64, MITCHELL_NR_F64, KC_F64, MC_F64, NC_F64)
 
-/* float32 products accumulated in float64: the scalar kernel, row by row. */
-static int gemm_f32_acc64(intptr_t m0, intptr_t m1, intptr_t n0, intptr_t n1, intptr_t K,
-                          const mitchell_matrix *A, const mitchell_matrix *B,
-                          const mitchell_matrix *C, unsigned *flags)
-{
-    for (intptr_t i = m0; i < m1; i++)
-        for (intptr_t j = n0; j < n1; j++) {
-            double acc = 0;
-            for (intptr_t k = 0; k < K; k++) {
-                uint32_t p = mitchell_mul_f32(load_bits_f32(A, i, k), load_bits_f32(B, k, j), flags);
-                acc = acc + (double)ieee_f32_from_bits(p);
-            }
-            acc = acc + 0.0;
-            memcpy(C->data + i * C->rs + j * C->cs, &acc, sizeof acc);
-        }
-    return 0;
-}
-
 typedef int (*gemm_fn)(intptr_t, intptr_t, intptr_t, intptr_t, intptr_t, const mitchell_matrix *,
                        const mitchell_matrix *, const mitchell_matrix *, unsigned *);
 
@@ -462,7 +475,7 @@ static int is_byte_type(int t)
 static gemm_fn choose_gemm(const mitchell_matrix *A, const mitchell_matrix *B, const mitchell_matrix *C)
 {
     if (A->type == MITCHELL_MM_F32 && B->type == MITCHELL_MM_F32)
-        return C->type == MITCHELL_MM_F32 ? gemm_f32 : C->type == MITCHELL_MM_F64 ? gemm_f32_acc64 : NULL;
+        return C->type == MITCHELL_MM_F32 ? gemm_f32 : C->type == MITCHELL_MM_F64 ? gemm_f64 : NULL;
     if (A->type == MITCHELL_MM_F64 && B->type == MITCHELL_MM_F64 && C->type == MITCHELL_MM_F64)
         return gemm_f64;
     if (is_byte_type(A->type) && is_byte_type(B->type) && C->type == MITCHELL_MM_I32)

@@ -126,12 +126,24 @@ def test_float32_sum_within_rounding_of_float64_sum():
     assert rel.max() < 1000 * 2.0 ** -24
 
 
-def test_acc_dtype_float64():
+def test_acc_dtype_float64(isa):
+    """float32 products (with float32's overflow and underflow) added in float64."""
     rng = np.random.default_rng(2)
-    a = random_matrix(rng, (13, 300), np.float32)
-    b = random_matrix(rng, (300, 9), np.float32)
+    a = random_matrix(rng, (13, 300), np.float32, zeros=0.1)
+    b = random_matrix(rng, (300, 40), np.float32)
     result = mitchell.matmul(a, b, acc_dtype=np.float64)
+    assert result.dtype == np.float64
     assert_same_bits(result, sequential_reference(a, b, acc_dtype=np.float64))
+    # products beyond float32's range: inf and float32 subnormals, not float64 values
+    a[:3, :100] *= np.float32(2.0 ** 100)
+    b[:100, :10] *= np.float32(2.0 ** 40)
+    b[200:, 20:] *= np.float32(2.0 ** -120)
+    a[5, 7] = np.finfo(np.float32).smallest_subnormal
+    with np.errstate(all="ignore"):
+        result = mitchell.matmul(a, b, acc_dtype=np.float64)
+        expected = sequential_reference(a, b, acc_dtype=np.float64)
+    assert not np.isfinite(result[:3, :10]).any()   # +inf and -inf products: inf or NaN sums
+    assert_same_bits(result, expected)
 
 
 def test_k1_equals_mul_on_edge_values(isa):
