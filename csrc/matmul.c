@@ -47,6 +47,9 @@
 #include <fenv.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(_MSC_VER)
+#include <malloc.h>
+#endif
 
 #if !defined(_WIN32)
 #include <pthread.h>
@@ -76,6 +79,8 @@
 #endif
 #define KC_INT 256
 
+#define MAX_THREADS 256
+
 /* Below this many products per thread, another thread costs more than it saves. */
 #define MIN_PRODUCTS_PER_THREAD ((int64_t)1 << 21)
 
@@ -96,12 +101,32 @@ static void stats_init(block_stats *s)
 }
 
 /* The packing loops are compiled for AVX2 too and picked at load time
- * (GCC/Clang function multi-versioning needs ifunc: Linux on x86-64). */
-#if defined(__x86_64__) && defined(__linux__) && (defined(__clang__) ? __clang_major__ >= 14 : (defined(__GNUC__) && __GNUC__ >= 6))
+ * (GCC/Clang function multi-versioning needs ifunc: glibc Linux on x86-64). */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) \
+    && (defined(__clang__) ? __clang_major__ >= 14 : (defined(__GNUC__) && __GNUC__ >= 6))
 #define MITCHELL_PACK_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define MITCHELL_PACK_CLONES
 #endif
+
+/* Packed panels are read with aligned 32-byte loads; sizes are multiples of 64. */
+static void *mm_alloc(size_t bytes)
+{
+#if defined(_MSC_VER)
+    return _aligned_malloc(bytes, 64);
+#else
+    return aligned_alloc(64, bytes);
+#endif
+}
+
+static void mm_free(void *p)
+{
+#if defined(_MSC_VER)
+    _aligned_free(p);
+#else
+    free(p);
+#endif
+}
 
 /* Asks for the next C tile while the kernel works on this one: its rows are
  * far apart, so the hardware prefetcher does not see them coming. */
@@ -394,14 +419,14 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
         const intptr_t mcb = (MM_MIN(MC, m1 - m0) + MR - 1) / MR * MR;                 \
         size_t bytes_b = ((size_t)kcb * 2 * (size_t)ncb * sizeof(UINT) + 63) / 64 * 64; \
         size_t bytes_a = ((size_t)kcb * (size_t)mcb * sizeof(UINT) + 63) / 64 * 64;    \
-        UINT *pb = aligned_alloc(64, bytes_b);                                         \
-        UINT *pa = aligned_alloc(64, bytes_a);                                         \
+        UINT *pb = mm_alloc(bytes_b);                                                  \
+        UINT *pa = mm_alloc(bytes_a);                                                  \
         /* one row of either operand and its two classified parts */                   \
         size_t row_len = (size_t)(kcb > ncb ? kcb : ncb);                              \
         UINT *scratch = malloc(3 * row_len * sizeof(UINT));                            \
         if (pb == NULL || pa == NULL || scratch == NULL) {                             \
-            free(pb);                                                                  \
-            free(pa);                                                                  \
+            mm_free(pb);                                                               \
+            mm_free(pa);                                                               \
             free(scratch);                                                             \
             return -1;                                                                 \
         }                                                                              \
@@ -453,8 +478,8 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                 }                                                                      \
             }                                                                          \
         }                                                                              \
-        free(pb);                                                                      \
-        free(pa);                                                                      \
+        mm_free(pb);                                                                   \
+        mm_free(pa);                                                                   \
         free(scratch);                                                                 \
         return 0;                                                                      \
     }
@@ -533,7 +558,7 @@ static int run_jobs(mm_job *jobs, int n)
 {
     int started = 0;
 #ifdef MITCHELL_HAVE_PTHREADS
-    pthread_t threads[n > 1 ? n - 1 : 1];
+    pthread_t threads[MAX_THREADS];
     for (; started < n - 1; started++)
         if (pthread_create(&threads[started], NULL, run_job_thread, &jobs[started + 1]) != 0)
             break;
@@ -563,7 +588,6 @@ static void fill_zero(intptr_t count, const intptr_t *outer, intptr_t M, intptr_
                 memset(C->data + b * outer[2] + i * C->rs + j * C->cs, 0, size);
 }
 
-#define MAX_THREADS 256
 
 /*
  * A batch of `count` products whose operands are `outer` bytes apart.  Many
