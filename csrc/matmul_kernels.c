@@ -83,6 +83,7 @@ AVX2 static void kernel_f32_avx2(intptr_t kc, const uint32_t *pa, const uint32_t
         const __m256i f1 = _mm256_load_si256((const __m256i *)(pb + 8));
         const __m256 s0 = _mm256_load_ps((const float *)(pb + 16));
         const __m256 s1 = _mm256_load_ps((const float *)(pb + 24));
+        _mm_prefetch((const char *)(pa + 16 * MITCHELL_MR_F32), _MM_HINT_T0);
         ROW_F32(0);
         ROW_F32(1);
         ROW_F32(2);
