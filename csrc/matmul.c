@@ -508,15 +508,36 @@ static gemm_fn choose_gemm(const mitchell_matrix *A, const mitchell_matrix *B, c
     return NULL;
 }
 
-/* One unit of work: batch items [b0, b1), each restricted to a row and column range. */
+/*
+ * The work of one call, cut into units that the threads claim one at a time
+ * from a shared counter, so a thread slowed down by other processes simply
+ * claims fewer.  A unit is either one whole product of the batch, or a range
+ * of rows (or columns) of product `item`.
+ */
 typedef struct {
     gemm_fn gemm;
-    intptr_t b0, b1, m0, m1, n0, n1, K;
+    intptr_t M, N, K;
     const intptr_t *outer; /* byte strides between batch items of A, B, C */
     mitchell_matrix A, B, C;
+    intptr_t units, item, chunk; /* chunk = 0: a unit is a batch item */
+    int split_rows;
+    intptr_t next;               /* the next unclaimed unit (atomic) */
+} mm_work;
+
+typedef struct {
+    mm_work *work;
     unsigned flags;
     int status;
 } mm_job;
+
+static intptr_t claim_unit(mm_work *w)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
+#else
+    return w->next++; /* single-threaded builds only (no pthreads) */
+#endif
+}
 
 static unsigned hardware_flags(void)
 {
@@ -530,16 +551,26 @@ static unsigned hardware_flags(void)
 
 static void run_job(mm_job *job)
 {
+    mm_work *w = job->work;
     fexcept_t saved;
     fegetexceptflag(&saved, FE_ALL_EXCEPT);
     feclearexcept(FE_ALL_EXCEPT);
     job->status = 0;
-    for (intptr_t b = job->b0; b < job->b1 && job->status == 0; b++) {
-        mitchell_matrix A = job->A, B = job->B, C = job->C;
-        A.data += b * job->outer[0];
-        B.data += b * job->outer[1];
-        C.data += b * job->outer[2];
-        job->status = job->gemm(job->m0, job->m1, job->n0, job->n1, job->K, &A, &B, &C, &job->flags);
+    for (intptr_t u = claim_unit(w); u < w->units && job->status == 0; u = claim_unit(w)) {
+        intptr_t b = w->chunk ? w->item : u;
+        intptr_t m0 = 0, m1 = w->M, n0 = 0, n1 = w->N;
+        if (w->chunk && w->split_rows) {
+            m0 = u * w->chunk;
+            m1 = MM_MIN(w->M, m0 + w->chunk);
+        } else if (w->chunk) {
+            n0 = u * w->chunk;
+            n1 = MM_MIN(w->N, n0 + w->chunk);
+        }
+        mitchell_matrix A = w->A, B = w->B, C = w->C;
+        A.data += b * w->outer[0];
+        B.data += b * w->outer[1];
+        C.data += b * w->outer[2];
+        job->status = w->gemm(m0, m1, n0, n1, w->K, &A, &B, &C, &job->flags);
     }
     job->flags |= hardware_flags();
     fesetexceptflag(&saved, FE_ALL_EXCEPT);
@@ -553,25 +584,29 @@ static void *run_job_thread(void *arg)
 }
 #endif
 
-/* Runs the jobs, all but the first on new threads; returns flags or -1. */
-static int run_jobs(mm_job *jobs, int n)
+/* Runs the work on n threads (the caller's and n - 1 new ones); returns flags or -1. */
+static int run_work(mm_work *work, int n)
 {
+    mm_job jobs[MAX_THREADS];
+    for (int t = 0; t < n; t++) {
+        jobs[t].work = work;
+        jobs[t].flags = 0;
+        jobs[t].status = 0;
+    }
     int started = 0;
 #ifdef MITCHELL_HAVE_PTHREADS
     pthread_t threads[MAX_THREADS];
     for (; started < n - 1; started++)
         if (pthread_create(&threads[started], NULL, run_job_thread, &jobs[started + 1]) != 0)
-            break;
+            break; /* the threads that did start, and this one, do all the work */
 #endif
-    for (int t = started + 1; t < n; t++) /* threads that could not be started */
-        run_job(&jobs[t]);
     run_job(&jobs[0]);
 #ifdef MITCHELL_HAVE_PTHREADS
     for (int t = 0; t < started; t++)
         pthread_join(threads[t], NULL);
 #endif
     unsigned flags = 0;
-    for (int t = 0; t < n; t++) {
+    for (int t = 0; t <= started; t++) {
         if (jobs[t].status != 0)
             return -1;
         flags |= jobs[t].flags;
@@ -588,6 +623,10 @@ static void fill_zero(intptr_t count, const intptr_t *outer, intptr_t M, intptr_
                 memset(C->data + b * outer[2] + i * C->rs + j * C->cs, 0, size);
 }
 
+/* Row or column ranges per thread when one product is split: enough units to
+ * even out threads that run at different speeds, few enough that the B blocks
+ * each unit packs for itself stay a small cost. */
+#define UNITS_PER_THREAD 3
 
 /*
  * A batch of `count` products whose operands are `outer` bytes apart.  Many
@@ -609,54 +648,33 @@ static int matmul_batch(intptr_t count, const intptr_t *outer, intptr_t M, intpt
         fill_zero(count, outer, M, N, C);
         return 0;
     }
-    double work = (double)count * (double)M * (double)N * (double)K;
+    double products = (double)count * (double)M * (double)N * (double)K;
     int T = nthreads < 1 ? 1 : nthreads > MAX_THREADS ? MAX_THREADS : nthreads;
-    if (work / T < (double)MIN_PRODUCTS_PER_THREAD)
-        T = (int)(work / (double)MIN_PRODUCTS_PER_THREAD);
+    if (products / T < (double)MIN_PRODUCTS_PER_THREAD)
+        T = (int)(products / (double)MIN_PRODUCTS_PER_THREAD);
     if (T < 1)
         T = 1;
-    mm_job jobs[MAX_THREADS];
-    mm_job base = {gemm, 0, count, 0, M, 0, N, K, outer, *A, *B, *C, 0, 0};
-    if (T == 1) {
-        jobs[0] = base;
-        return run_jobs(jobs, 1);
-    }
-    if (count >= T) {
-        for (int t = 0; t < T; t++) {
-            jobs[t] = base;
-            jobs[t].b0 = count * t / T;
-            jobs[t].b1 = count * (t + 1) / T;
-        }
-        return run_jobs(jobs, T);
-    }
-    /* few large products: split each one */
-    unsigned flags = 0;
-    int split_rows = M >= N;
-    /* split points on multiples of the largest tile sides, so no thread gets
-     * an avoidable edge tile */
+    mm_work work = {gemm, M, N, K, outer, *A, *B, *C, count, 0, 0, 1, 0};
+    if (T == 1 || count >= T)
+        return run_work(&work, count < T ? (int)count : T);
+    /* few large products: split each one, on multiples of the tile sides so
+     * that no unit gets an avoidable edge tile */
     const intptr_t unit_rows = MITCHELL_MR_F32 == MITCHELL_MR_F64 ? MITCHELL_MR_F32
                                                                   : MITCHELL_MR_F32 * MITCHELL_MR_F64;
     const intptr_t unit_cols = MITCHELL_NR_F32 % MITCHELL_NR_F64 == 0 ? MITCHELL_NR_F32
                                                                    : MITCHELL_NR_F32 * MITCHELL_NR_F64;
-    intptr_t extent = split_rows ? M : N, unit = split_rows ? unit_rows : unit_cols;
-    intptr_t units = (extent + unit - 1) / unit;
-    if (T > units)
-        T = (int)units;
+    work.split_rows = M >= N;
+    intptr_t extent = work.split_rows ? M : N, unit = work.split_rows ? unit_rows : unit_cols;
+    intptr_t pieces = (intptr_t)T * UNITS_PER_THREAD;
+    work.chunk = ((extent + pieces - 1) / pieces + unit - 1) / unit * unit;
+    work.units = (extent + work.chunk - 1) / work.chunk;
+    if (T > work.units)
+        T = (int)work.units;
+    unsigned flags = 0;
     for (intptr_t b = 0; b < count; b++) {
-        for (int t = 0; t < T; t++) {
-            intptr_t lo = units * t / T * unit, hi = units * (t + 1) / T * unit;
-            jobs[t] = base;
-            jobs[t].b0 = b;
-            jobs[t].b1 = b + 1;
-            if (split_rows) {
-                jobs[t].m0 = lo;
-                jobs[t].m1 = hi < M ? hi : M;
-            } else {
-                jobs[t].n0 = lo;
-                jobs[t].n1 = hi < N ? hi : N;
-            }
-        }
-        int r = run_jobs(jobs, T);
+        work.item = b;
+        work.next = 0;
+        int r = run_work(&work, T);
         if (r < 0)
             return -1;
         flags |= (unsigned)r;
