@@ -15,7 +15,7 @@
  *
  * Packed A ("bits side"), one panel of MR rows:  a[k][i] = bits(a) + c 2^F,
  *     or 0 for a zero, which makes t subnormal (< 2^emin) so that t * scale
- *     < 2^(emin - F - 1) vanishes in every addition (see matmul.c for the
+ *     < 2^(emin - F - 1) vanishes in every addition (see matmul_gemm.c for the
  *     proof and for the block conditions under which all this is exact).
  * Packed B ("scale side"), one panel of NR columns: per k, NR fraction
  *     fields frac(b) then NR scales sign(b) 2^(e(b) - c) (0 for a zero).

@@ -1,7 +1,7 @@
 """Matrix products whose scalar products are Mitchell products.
 
 ``matmul`` is a generalized ufunc with ``np.matmul``'s signature backed by a
-packed, cache-blocked C kernel (csrc/matmul.c); ``dot``, ``tensordot`` and
+packed, cache-blocked C kernel (csrc/matmul_gemm.c); ``dot``, ``tensordot`` and
 ``conv2d`` reshape their operands and call it.  Each output element is
 ``+0 + p_0 + p_1 + ... + p_(K-1)``: the exact Mitchell products (the value of
 ``mitchell.mul``) added one at a time in increasing k in the accumulator's
