@@ -93,7 +93,7 @@ static void stats_init(block_stats *s)
 #endif
 
 /* Packed panels are read with aligned 32-byte loads; sizes are multiples of 64. */
-static void *mm_alloc(size_t bytes)
+static void *aligned_new(size_t bytes)
 {
 #if defined(_MSC_VER)
     return _aligned_malloc(bytes, 64);
@@ -102,7 +102,7 @@ static void *mm_alloc(size_t bytes)
 #endif
 }
 
-static void mm_free(void *p)
+static void aligned_delete(void *p)
 {
 #if defined(_MSC_VER)
     _aligned_free(p);
@@ -110,6 +110,70 @@ static void mm_free(void *p)
     free(p);
 #endif
 }
+
+/*
+ * Packing buffers are kept between calls: the B buffer is over a megabyte,
+ * so a fresh allocation would be fresh pages, and zeroing and faulting them
+ * in costs several per cent of a 1024^3 product.  A small pool of idle
+ * buffers (at most POOL_SLOTS, each as large as the largest request it
+ * served) is shared by all threads; when it is exhausted, buffers are
+ * allocated and freed as usual.
+ */
+#if !defined(_WIN32)
+#include <pthread.h>
+#define POOL_SLOTS 32
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    void *p;
+    size_t bytes;
+    int busy;
+} pool[POOL_SLOTS];
+
+static void *mm_alloc(size_t bytes)
+{
+    int fit = -1, idle = -1;
+    pthread_mutex_lock(&pool_lock);
+    for (int i = 0; i < POOL_SLOTS; i++) {
+        if (pool[i].busy)
+            continue;
+        if (pool[i].p != NULL && pool[i].bytes >= bytes && (fit < 0 || pool[i].bytes < pool[fit].bytes))
+            fit = i;
+        if (idle < 0 || pool[i].p == NULL)
+            idle = i;
+    }
+    int slot = fit >= 0 ? fit : idle;
+    void *p = NULL;
+    if (slot >= 0 && fit < 0) { /* grow an idle slot's buffer (rare: the first calls) */
+        aligned_delete(pool[slot].p);
+        pool[slot].p = aligned_new(bytes);
+        pool[slot].bytes = pool[slot].p != NULL ? bytes : 0;
+    }
+    if (slot >= 0 && pool[slot].p != NULL) {
+        pool[slot].busy = 1;
+        p = pool[slot].p;
+    }
+    pthread_mutex_unlock(&pool_lock);
+    return slot >= 0 ? p : aligned_new(bytes);
+}
+
+static void mm_free(void *p)
+{
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&pool_lock);
+    for (int i = 0; i < POOL_SLOTS; i++)
+        if (pool[i].busy && pool[i].p == p) {
+            pool[i].busy = 0;
+            pthread_mutex_unlock(&pool_lock);
+            return;
+        }
+    pthread_mutex_unlock(&pool_lock);
+    aligned_delete(p);
+}
+#else
+static void *mm_alloc(size_t bytes) { return aligned_new(bytes); }
+static void mm_free(void *p) { aligned_delete(p); }
+#endif
 
 /* Asks for the next C tile while the kernel works on this one: its rows are
  * far apart, so the hardware prefetcher does not see them coming. */
