@@ -374,8 +374,10 @@ def conv2d(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1):
     cols = windows.reshape(n, groups, c_g, ho, wo, kh, kw).transpose(0, 1, 3, 4, 2, 5, 6)
     cols = cols.reshape(n, groups, ho * wo, c_g * kh * kw)
     filters = w.reshape(groups, c_out // groups, c_g * kh * kw)
-    y = matmul(filters[None], np.swapaxes(cols, -1, -2))      # (N, G, C_out/G, Ho*Wo)
-    y = y.reshape(n, c_out, ho, wo)
+    # columns @ filters^T: the large operand is then read along its rows (the
+    # Mitchell product commutes, so the values are those of filters @ columns^T)
+    y = matmul(cols, np.swapaxes(filters, -1, -2)[None])      # (N, G, Ho*Wo, C_out/G)
+    y = np.swapaxes(y, -1, -2).reshape(n, c_out, ho, wo)
     if bias is not None:
         y = y + np.asarray(bias).reshape(1, c_out, 1, 1).astype(y.dtype, copy=False)
     return y if batched else y[0]
