@@ -129,9 +129,17 @@ static struct {
     int busy;
 } pool[POOL_SLOTS];
 
+/* A fork while another thread holds the lock would leave the child's copy
+ * locked forever: hold it across fork() and release it on both sides. */
+static void pool_lock_acquire(void) { pthread_mutex_lock(&pool_lock); }
+static void pool_lock_release(void) { pthread_mutex_unlock(&pool_lock); }
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static void pool_init(void) { pthread_atfork(pool_lock_acquire, pool_lock_release, pool_lock_release); }
+
 static void *mm_alloc(size_t bytes)
 {
     int fit = -1, idle = -1;
+    pthread_once(&pool_once, pool_init);
     pthread_mutex_lock(&pool_lock);
     for (int i = 0; i < POOL_SLOTS; i++) {
         if (pool[i].busy)
