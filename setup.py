@@ -1,5 +1,7 @@
 """Build of the C extension; metadata lives in pyproject.toml."""
 
+import sys
+
 import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
@@ -29,7 +31,18 @@ ufuncs = Extension(
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_25_API_VERSION")],
 )
 
+matmul = Extension(
+    "mitchell._matmul",
+    sources=["mitchell/_matmul.pyx", "csrc/matmul.c", "csrc/matmul_gemm.c", "csrc/matmul_kernels.c"],
+    include_dirs=["csrc", numpy.get_include()],
+    depends=["csrc/ieee754.h", "csrc/kernels.h", "csrc/matmul.h", "csrc/matmul_gemm.h",
+             "csrc/matmul_kernels.h"],
+    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_25_API_VERSION")],
+    # the worker threads of the matrix product (none on Windows)
+    libraries=[] if sys.platform == "win32" else ["pthread"],
+)
+
 setup(
-    ext_modules=cythonize([ufuncs], compiler_directives={"language_level": "3"}),
+    ext_modules=cythonize([ufuncs, matmul], compiler_directives={"language_level": "3"}),
     cmdclass={"build_ext": BuildExt},
 )
