@@ -72,3 +72,14 @@ mul = _backend_module.mul
 div = _backend_module.div
 
 __all__ = ["mul", "div", "lut", "backend", "__version__"]
+
+try:  # after the ufuncs: dot calls mitchell.mul
+    from mitchell import linalg
+except ImportError:
+    if backend == "c":
+        raise
+    # the numba fallback, without the compiled extensions, has no matmul family
+else:
+    from mitchell.linalg import conv2d, dot, matmul, tensordot
+
+    __all__ += ["matmul", "dot", "tensordot", "conv2d", "linalg"]

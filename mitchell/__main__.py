@@ -10,6 +10,7 @@ import sys
 # subcommand -> (module implementing add_arguments(parser) and run(args), help)
 SUBCOMMANDS = {
     "demo": ("mitchell._demo", "a few Mitchell products next to the exact ones"),
+    "bench": ("mitchell._bench", "speed of mitchell.mul/div relative to np.multiply/np.divide"),
 }
 
 
