@@ -115,6 +115,12 @@ cdef void *NO_DATA[11]
 for _i in range(11):
     NO_DATA[_i] = NULL
 
+# The contiguous loops' dispatch table is empty until an instruction set is
+# chosen: choose the best one now, so the loops work however this module is
+# imported (mitchell/__init__ then applies MITCHELL_SIMD; the numba backend
+# and the tests import this module directly).
+mitchell_contig_select(NULL)
+
 # NumPy keeps the docstring pointer, so the bytes must live as long as the module.
 cdef bytes _MUL_DOC = MUL_DOC.encode()
 cdef bytes _DIV_DOC = DIV_DOC.encode()
