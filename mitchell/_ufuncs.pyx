@@ -116,10 +116,13 @@ for _i in range(11):
     NO_DATA[_i] = NULL
 
 # The contiguous loops' dispatch table is empty until an instruction set is
-# chosen: choose the best one now, so the loops work however this module is
-# imported (mitchell/__init__ then applies MITCHELL_SIMD; the numba backend
-# and the tests import this module directly).
-mitchell_contig_select(NULL)
+# chosen: choose now (MITCHELL_SIMD, else the best; an unavailable request
+# leaves the best), so the loops work however this module is imported.
+# mitchell/__init__ repeats the choice with the C backend, to warn about an
+# unavailable request; the numba backend and the tests import this directly.
+import os as _os
+cdef bytes _requested_simd = _os.environ.get("MITCHELL_SIMD", "").encode()
+mitchell_contig_select(_requested_simd)
 
 # NumPy keeps the docstring pointer, so the bytes must live as long as the module.
 cdef bytes _MUL_DOC = MUL_DOC.encode()
