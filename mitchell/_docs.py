@@ -4,7 +4,16 @@ NumPy prepends the call signature ``mul(x1, x2, /, out=None, *, where=True,
 casting='same_kind', order='K', dtype=None, subok=True[, signature])``.
 """
 
-MUL_DOC = """\
+_SHARED_PARAMETERS = """\
+out : ndarray, None, or tuple of ndarray and None, optional
+    Where to store the result, as for any ufunc.
+where : array_like, optional
+    Where False, ``out`` keeps its value.
+**kwargs
+    The other ufunc keyword arguments (``dtype``, ``casting``, ...).
+"""
+
+MUL_DOC = f"""\
 Mitchell's approximate product of x1 and x2, element-wise.
 
 The product is computed without a multiplier: the magnitudes' bit patterns
@@ -20,13 +29,7 @@ x1, x2 : array_like
     native loops; other real types are cast as for ``np.multiply``'s float
     loops (integers of up to 8 bits go to float16, 16 bits to float32, wider
     to float64).
-out : ndarray, None, or tuple of ndarray and None, optional
-    Where to store the result, as for any ufunc.
-where : array_like, optional
-    Where False, ``out`` keeps its value.
-**kwargs
-    The other ufunc keyword arguments (``dtype``, ``casting``, ...).
-
+{_SHARED_PARAMETERS}
 Returns
 -------
 y : ndarray or scalar
@@ -57,7 +60,7 @@ array([  2. , -14. ,   1.5], dtype=float32)
 array([1., 2., 3.])
 """
 
-DIV_DOC = """\
+DIV_DOC = f"""\
 Mitchell's approximate quotient x1 / x2, element-wise.
 
 The divisor's bit pattern is subtracted from the dividend's as integers and
@@ -70,13 +73,7 @@ Parameters
 x1, x2 : array_like
     Dividend and divisor, broadcast together.  Float16, float32 and float64
     have native loops; other real types are cast as for ``mitchell.mul``.
-out : ndarray, None, or tuple of ndarray and None, optional
-    Where to store the result, as for any ufunc.
-where : array_like, optional
-    Where False, ``out`` keeps its value.
-**kwargs
-    The other ufunc keyword arguments (``dtype``, ``casting``, ...).
-
+{_SHARED_PARAMETERS}
 Returns
 -------
 y : ndarray or scalar
@@ -96,8 +93,11 @@ Examples
 --------
 >>> import numpy as np
 >>> import mitchell
->>> mitchell.div(np.float32([1.0, -14.0, 3.0]), np.float32([1.5, 5.0, 0.0]))
-array([ 0.75, -3.  ,   inf], dtype=float32)
+>>> mitchell.div(np.float32([1.0, -14.0, 3.0]), np.float32([1.5, 5.0, 0.25]))
+array([ 0.75, -3.  , 12.  ], dtype=float32)
 >>> float(mitchell.div(1.0, 3.0))
 0.375
+>>> with np.errstate(divide="ignore"):
+...     print(mitchell.div(np.float32(1), np.float32(0)))
+inf
 """
