@@ -206,8 +206,11 @@ def _certify_chunk(op, fmt, kernel, ceiling, fractions, result):
     _keep(result["ceiling_examples"], [(float(rel[k]), float(a[k]), float(b[k]))
                                        for k in np.flatnonzero(sign_violation)[:EXAMPLES_KEPT]])
     bound = float(low if low != 0 else high)
-    beyond = (rel <= bound + band) if low != 0 else (rel >= bound - band)
-    for k in np.flatnonzero(beyond):
+    distance = (rel - bound) if low != 0 else (bound - rel)  # < 0: beyond the ceiling
+    clearly_beyond = np.flatnonzero(distance < -band)
+    result["ceiling_violations"] += int(clearly_beyond.size)
+    _keep(result["ceiling_examples"], [(float(rel[k]), float(a[k]), float(b[k])) for k in clearly_beyond[:EXAMPLES_KEPT]])
+    for k in np.flatnonzero(np.abs(distance) <= band):
         err = exact_error(op, a[k], b[k], approx[k])
         if err < low or err > high:
             result["ceiling_violations"] += 1

@@ -86,8 +86,8 @@ class Plan:
         self.over_start = np.searchsorted(self.lop, ((fmt.emax + 1) << p) - la, "left")
         a_abs = mags.astype(fmt.uint).view(fmt.dtype).astype(np.float64)
         self.a_abs = a_abs
-        self.a_abs_work = a_abs.astype(work_dtype(fmt))
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # magnitudes of NaNs are cast too, and never used
+            self.a_abs_work = a_abs.astype(work_dtype(fmt))
             exact_ge_tiny = self._bisect(lambda a, b: self._exact(a, b) >= fmt.tiny, a_abs)
             exact_gt_max = self._bisect(lambda a, b: self._exact(a, b) > fmt.max, a_abs)
         self.exact_lo, self.exact_hi = exact_ge_tiny, exact_gt_max
@@ -138,8 +138,9 @@ class Partial:
         self.count = 0  # pairs in the error-statistics region
         self.sum = 0.0
         self.sum_abs = 0.0
-        self.min = (np.inf, None, None)
-        self.max = (-np.inf, None, None)
+        # (error, a bits, b bits, result bits, plainness), see _extreme
+        self.min = (np.inf, None, None, None, np.inf)
+        self.max = (-np.inf, None, None, None, np.inf)
         self.ceiling_violations = 0
         self.ceiling_examples = []  # (error, a bits, b bits)
         self.edge_count = 0  # exact result normal, Mitchell result below the normal range
@@ -154,8 +155,8 @@ class Partial:
         self.count += other.count
         self.sum += other.sum
         self.sum_abs += other.sum_abs
-        self.min = min(self.min, other.min, key=lambda t: t[0])
-        self.max = max(self.max, other.max, key=lambda t: t[0])
+        self.min = min(self.min, other.min, key=_low_key)
+        self.max = max(self.max, other.max, key=_high_key)
         self.ceiling_violations += other.ceiling_violations
         self.ceiling_examples = (self.ceiling_examples + other.ceiling_examples)[:EXAMPLES_KEPT]
         self.edge_count += other.edge_count
@@ -359,18 +360,33 @@ def _accumulate(part, rel, weight, ceiling, plan, a_bits, seg, col0):
         near = far_high if near is None else near | far_high
     cols = np.flatnonzero(near)
     b_bits = plan.order[col0 + cols]
-    exact = _exact_errors(plan, a_bits, b_bits, seg[cols])
+    results = seg[cols]
+    exact = _exact_errors(plan, a_bits, b_bits, results)
     bad = (exact < low) | (exact > high)
     if bad.any():
         part.ceiling_violations += weight * int(np.count_nonzero(bad))
         for k in np.flatnonzero(bad)[:EXAMPLES_KEPT - len(part.ceiling_examples)]:
             part.ceiling_examples.append((float(exact[k]), a_bits, int(b_bits[k])))
-    k = int(np.argmin(exact))
-    if exact[k] < part.min[0]:
-        part.min = (float(exact[k]), a_bits, int(b_bits[k]))
-    k = int(np.argmax(exact))
-    if exact[k] > part.max[0]:
-        part.max = (float(exact[k]), a_bits, int(b_bits[k]))
+    for value, pick, better, key in ((exact.min(), "min", min, _low_key), (exact.max(), "max", max, _high_key)):
+        ties = np.flatnonzero(exact == value)
+        best = better((_extreme(plan, value, a_bits, b_bits[k], results[k]) for k in ties[:64]), key=key)
+        setattr(part, pick, better(getattr(part, pick), best, key=key))
+
+
+def _extreme(plan, error, a_bits, b_bits, result_bits):
+    """(error, a bits, b bits, result bits, plainness).  Plainness, how many binades the
+    operands are from [1, 2), breaks ties: 1.5 * 1.5 is reported rather than 3 * 2^-20 * 384."""
+    a, b = np.array([a_bits, b_bits], plan.fmt.uint).view(plan.fmt.dtype).astype(np.float64)
+    plainness = abs(np.floor(np.log2(abs(a)))) + abs(np.floor(np.log2(abs(b)))) + (a < 0) + (b < 0)
+    return (float(error), int(a_bits), int(b_bits), int(result_bits), float(plainness))
+
+
+def _low_key(extreme):
+    return (extreme[0], extreme[4])
+
+
+def _high_key(extreme):
+    return (extreme[0], -extreme[4])
 
 
 def _check_special_rows(plan, a_bits, got, flags, part):
