@@ -51,21 +51,24 @@ def _fields(fmt, values):
 
 
 def swept_fractions(fmt, limit=None):
-    """Integer fraction fields the certificate sweeps: all of them when p <= DENSE_BITS,
-    else every value of the top DENSE_BITS bits with random low bits, plus 0, 1/2, 1 - 2^-p.
-    ``limit`` keeps an evenly spaced subset (for quick tests)."""
+    """Integer fraction fields the certificate sweeps, ascending: all of them when
+    p <= DENSE_BITS, else every value of the top DENSE_BITS bits with random low bits
+    (seed SAMPLE_SEED), except that 0, 1/2 (where the maxima lie) and 1 - 2^-p are
+    included exactly.  ``limit`` keeps an evenly spaced subset that includes those three
+    (quick tests)."""
     p = fmt.frac_bits
-    if p <= DENSE_BITS:
-        fractions = np.arange(1 << p, dtype=np.uint64)
-    else:
+    bits = min(p, DENSE_BITS)
+    index = np.arange(1 << bits, dtype=np.uint64)
+    fractions = index << np.uint64(p - bits)
+    if p > bits:  # top bits distinct and ascending, low bits below their spacing: still sorted
         rng = np.random.default_rng(SAMPLE_SEED)
-        top = np.arange(1 << DENSE_BITS, dtype=np.uint64) << np.uint64(p - DENSE_BITS)
-        low = rng.integers(0, 1 << (p - DENSE_BITS), size=top.size, dtype=np.uint64)
-        fixed = np.array([0, 1 << (p - 1), (1 << p) - 1], dtype=np.uint64)
-        fractions = np.unique(np.concatenate([top | low, fixed]))
+        low = rng.integers(0, 1 << (p - bits), size=index.size, dtype=np.uint64)
+        half = 1 << (bits - 1)
+        low[0], low[half], low[-1] = 0, 0, (1 << (p - bits)) - 1
+        fractions |= low
     if limit is not None and limit < fractions.size:
-        keep = np.unique(np.linspace(0, fractions.size - 1, limit).astype(np.int64))
-        fractions = np.unique(np.concatenate([fractions[keep], [0, 1 << (p - 1), (1 << p) - 1]]).astype(np.uint64))
+        keep = np.linspace(0, fractions.size - 1, limit).astype(np.int64)
+        fractions = fractions[np.unique(np.append(keep, fractions.size // 2))]
     return fractions
 
 

@@ -110,7 +110,8 @@ def classify(bits, fmt):
     ([1, 1, 0], [0, 1, 0], [0.5, 1.5, 0.0])
     """
     bits = np.asarray(bits, dtype=fmt.uint)
-    value = bits.view(fmt.dtype).astype(np.float64)
+    with np.errstate(invalid="ignore"):  # ml_dtypes flags casts of signalling NaNs
+        value = bits.view(fmt.dtype).astype(np.float64)
     magnitude = np.abs(value)
     sign = (bits >> (fmt.width - 1)).astype(np.uint8)
     kind = np.full(bits.shape, FINITE, dtype=np.uint8)
