@@ -58,7 +58,7 @@ class Plan:
         # (the magnitude part of the sum is below 2^(width-1), so the sign bit survives)
         self.normal_base = ((self.lop + (fmt.bias << p) + signs) % (1 << width)).astype(fmt.uint)
         self.inf_row = np.broadcast_to(signs | fmt.inf_bits, (2, self.half)).astype(fmt.uint)
-        self.b_abs = self.b[self.f0:self.f0 + self.half].astype(np.float64)
+        self.b_abs = self.b[self.f0:self.f0 + self.half].astype(np.float64)  # finite, no NaN
         self.b_abs_work = self.b_abs.astype(work_dtype(fmt))
 
         # underflow zone: table of antilog bits/flags for every log below the normal range
@@ -84,12 +84,12 @@ class Plan:
         la = self.mag_log
         self.under_end = np.searchsorted(self.lop, (fmt.emin << p) - la, "left")
         self.over_start = np.searchsorted(self.lop, ((fmt.emax + 1) << p) - la, "left")
-        a_abs = mags.astype(fmt.uint).view(fmt.dtype).astype(np.float64)
-        self.a_abs = a_abs
         with np.errstate(all="ignore"):  # magnitudes of NaNs are cast too, and never used
+            a_abs = mags.astype(fmt.uint).view(fmt.dtype).astype(np.float64)
             self.a_abs_work = a_abs.astype(work_dtype(fmt))
             exact_ge_tiny = self._bisect(lambda a, b: self._exact(a, b) >= fmt.tiny, a_abs)
             exact_gt_max = self._bisect(lambda a, b: self._exact(a, b) > fmt.max, a_abs)
+        self.a_abs = a_abs
         self.exact_lo, self.exact_hi = exact_ge_tiny, exact_gt_max
         # the error statistics cover pairs whose exact and Mitchell results are both normal
         self.region_lo = np.maximum(exact_ge_tiny, self.under_end)
