@@ -249,19 +249,59 @@ def _certificate_record(op, fmt, result, partial):
 
 # ---------------------------------------------------------------- everything
 
-def verify(dtypes=None, ops=None, backends=None, workers=None, progress=False):
-    """Verify every (backend, dtype, op); return the list of records.
+def default_plan(dtypes=None, ops=None, backends=None):
+    """The (backend, dtype, op) triples to verify.
 
-    Defaults: every backend that imports, every dtype with a loop in it
-    except float64 (run on request), every op.
+    Without explicit choices: the C ufuncs on every format they have loops for
+    except float64 (2^32 pairs per 16-bit op, the complete float32
+    certificate); the numba ufuncs, when ``mitchell.numba`` imports, on the
+    float32 certificate (their 16-bit sweeps take about twice as long as the
+    C ones; ``--backend numba`` runs them).  float64 runs only on request.
     """
-    records = []
+    triples = []
     for backend in backends or formats.available_backends():
-        names = dtypes or [d for d in formats.available_dtypes(backend) if d != "float64"]
+        if dtypes:
+            names = dtypes
+        else:
+            names = [d for d in formats.available_dtypes(backend) if d != "float64"]
+            if backend != "c" and not backends:
+                names = [d for d in names if formats.binary_format(d).width > 16]
         for dtype in names:
             for op in ops or list(formats.CEILINGS):
-                records.append(verify_op(op, dtype, backend=backend, workers=workers, progress=progress))
-    return records
+                triples.append((backend, dtype, op))
+    return triples
+
+
+def _verify_quietly(backend, dtype, op):
+    keep_freed_memory()
+    return verify_op(op, dtype, backend=backend, workers=1)
+
+
+def verify(dtypes=None, ops=None, backends=None, workers=None, progress=False):
+    """Verify every (backend, dtype, op) of ``default_plan``; return the records in that order.
+
+    16-bit formats run one after the other, each on ``workers`` processes;
+    the certificates (one process each) run side by side on ``workers`` processes.
+    """
+    triples = default_plan(dtypes, ops, backends)
+    workers = workers or os.cpu_count() or 1
+    records = {}
+    wide = [t for t in triples if formats.binary_format(t[1]).width > 16]
+    if workers > 1 and len(wide) > 1:
+        bar = Progress(f"{len(wide)} certificates", enabled=progress)
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        with concurrent.futures.ProcessPoolExecutor(min(workers, len(wide)), mp_context=context) as pool:
+            futures = {pool.submit(_verify_quietly, *t): t for t in wide}
+            for i, future in enumerate(concurrent.futures.as_completed(futures)):
+                records[futures[future]] = future.result()
+                bar.update(i + 1, len(wide))
+        bar.close()
+    for backend, dtype, op in triples:
+        if (backend, dtype, op) not in records:
+            records[backend, dtype, op] = verify_op(op, dtype, backend=backend, workers=workers,
+                                                    progress=progress)
+    return [records[t] for t in triples]
 
 
 def add_arguments(parser):
@@ -272,7 +312,8 @@ def add_arguments(parser):
     parser.add_argument("--op", action="append", choices=list(formats.CEILINGS),
                         help="operation to verify (repeatable; default: all)")
     parser.add_argument("--backend", action="append", choices=["c", "numba"],
-                        help="ufuncs to run (repeatable; default: c, and numba when it imports)")
+                        help="ufuncs to run (repeatable; default: c, and numba's float32 certificate "
+                             "when mitchell.numba imports)")
     parser.add_argument("--workers", type=int, default=None,
                         help="processes for the 16-bit sweeps (default: all CPUs)")
     parser.add_argument("--json", metavar="PATH", help="write the certificate records as JSON")

@@ -294,3 +294,15 @@ def test_docstring_examples(module):
     import doctest
     failures, tried = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert failures == 0 and tried > 0
+
+
+def test_default_plan(monkeypatch):
+    # C: every format with a loop but float64; numba: only the float32 certificate by default
+    monkeypatch.setattr(formats, "available_backends", lambda: ["c", "numba"])
+    monkeypatch.setattr(formats, "available_dtypes", lambda backend: ["float16", "bfloat16", "float32", "float64"])
+    plan = verify.default_plan()
+    assert plan == [("c", d, op) for d in ("float16", "bfloat16", "float32") for op in ("mul", "div")] + \
+        [("numba", "float32", "mul"), ("numba", "float32", "div")]
+    assert verify.default_plan(backends=["numba"], ops=["div"]) == [
+        ("numba", d, "div") for d in ("float16", "bfloat16", "float32")]
+    assert verify.default_plan(dtypes=["float64"], backends=["c"]) == [("c", "float64", "mul"), ("c", "float64", "div")]
