@@ -161,7 +161,7 @@ def write_plots(records, directory):
 
         fig, ax = plt.subplots(figsize=(6, 4))
         ax.hist(rel.ravel(), bins=200, color="tab:blue")
-        ax.axvline(r["bias"], color="k", linestyle="--", label="mean over all pairs verified")
+        ax.axvline(r["bias"], color="k", linestyle="--", label="signed mean (the bias) of the record")
         ax.set_xlabel("(mitchell - exact) / exact")
         ax.set_ylabel(f"pairs on a {len(fractions)}^2 grid of (f1, f2)")
         ax.set_title(title, fontsize=10)
