@@ -67,6 +67,15 @@ class Plan:
         self.table_base = lowest
         table_logs = np.arange(lowest, fmt.emin << p, dtype=np.int64)
         self.under_bits, self.under_flags = rules.antilog(table_logs, fmt)
+        # prefix counts of inexact entries: "any underflow flag in a range" in O(1)
+        self.under_inexact = np.concatenate([[0], np.cumsum(self.under_flags != 0)])
+        # The normal values of b have consecutive logarithms, so their underflow-zone
+        # entries are a contiguous slice of the table; only the subnormal b (their
+        # logarithms are sparse) need a gather.  dense = [d0, d1) of the half block.
+        steps = np.flatnonzero(np.diff(self.lop) != 1)
+        runs = np.split(np.arange(self.half), steps + 1)
+        longest = max(runs, key=len)
+        self.dense = (int(longest[0]), int(longest[-1]) + 1)
 
         # special columns, expected for a = +1 and a = -1 (any finite nonzero a)
         special_cols = np.concatenate([np.arange(self.f0), np.arange(self.f1, order.size)])
@@ -254,17 +263,28 @@ def _expected_finite_rows(plan, m, want):
     block = row[f0:plan.f1].reshape(2, h)  # a view: b > 0 half, b < 0 half
     want_flags = plan.special_flags
     if u1:  # underflow zone: table lookup
-        idx = plan.lop[:u1] + (la - plan.table_base)
-        block[0, :u1] = plan.under_bits.take(idx)
+        d0, d1 = plan.dense
+        offset = la - plan.table_base
+        for j0, j1 in ((0, min(u1, d0)), (min(u1, d1), u1)):  # sparse logarithms: gather
+            if j1 > j0:
+                idx = plan.lop[j0:j1] + offset
+                block[0, j0:j1] = plan.under_bits.take(idx)
+                if plan.under_flags.take(idx).any():
+                    want_flags |= rules.FLAG_UNDERFLOW
+        j0, j1 = d0, min(u1, d1)
+        if j1 > j0:  # consecutive logarithms: a slice of the table
+            i0 = int(plan.lop[j0]) + offset
+            block[0, j0:j1] = plan.under_bits[i0:i0 + j1 - j0]
+            if plan.under_inexact[i0 + j1 - j0] > plan.under_inexact[i0]:
+                want_flags |= rules.FLAG_UNDERFLOW
         np.bitwise_or(block[0, :u1], fmt.uint.type(fmt.sign_bit), out=block[1, :u1])
-        if plan.under_flags.take(idx).any():
-            want_flags |= rules.FLAG_UNDERFLOW
     # normal zone: log a + log b + bias, one addition (wrapping, see Plan)
     np.add(plan.normal_base[:, u1:o0], fmt.uint.type(la % (1 << fmt.width)), out=block[:, u1:o0])
     if o0 < h:  # overflow zone
         block[:, o0:] = plan.inf_row[:, o0:]
         want_flags |= rules.FLAG_OVERFLOW
-    row[plan.special_cols] = plan.special_expected[0]
+    row[:f0] = plan.special_expected[0, :f0]
+    row[plan.f1:] = plan.special_expected[0, f0:]
     np.bitwise_xor(row[:plan.nan0], fmt.uint.type(fmt.sign_bit), out=want[1, :plan.nan0])
     want[1, plan.nan0:] = plan.nan_cols_expected
     return want_flags
