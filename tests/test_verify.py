@@ -251,6 +251,27 @@ def test_progress_bar_is_silent_off_a_terminal(capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_progress_bar_draws_on_a_terminal():
+    class Terminal:
+        text = ""
+
+        def isatty(self):
+            return True
+
+        def write(self, text):
+            self.text += text
+
+        def flush(self):
+            pass
+
+    terminal = Terminal()
+    bar = report.Progress("float16 mul c", stream=terminal)
+    bar.update(64, 128)
+    assert "float16 mul c" in terminal.text and " 50.0%" in terminal.text and "#" * 15 + "." * 15 in terminal.text
+    bar.close()
+    assert terminal.text.endswith("\r")
+
+
 def test_plots(tmp_path):
     pytest.importorskip("matplotlib")
     record = verify.verify_op("div", "float32", **QUICK)
