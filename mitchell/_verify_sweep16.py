@@ -240,7 +240,8 @@ def run_rows(plan, kernel, magnitudes, ceiling):
                 base = f0 + b_half * h
                 if r1 > r0:
                     seg = got[row, base + r0:base + r1]
-                    approx = _to_float(seg, plan, fast=rows_ok)
+                    # rows_ok: a > 0, b > 0 results matched the rules, so they are positive
+                    approx = _to_float(seg, plan, fast=rows_ok, positive=rows_ok)
                     rel = _relative_error(plan, approx, m, r0, r1)
                     _accumulate(part, rel, weight, ceiling, plan, a_bits, seg, base + r0)
                 if e1 > e0:  # exact result normal, Mitchell's rounded below the normal range
@@ -297,9 +298,10 @@ def _check_flags(part, a_bits, flags, want_flags):
             part.flag_examples.append((a_bits, flags, want_flags))
 
 
-def _to_float(seg, plan, fast):
+def _to_float(seg, plan, fast, positive=False):
     """|value| of result bits in the work dtype.  ``fast``: all are normal (checked by
-    the caller), so the fields are shifted into place and the exponent rebiased."""
+    the caller), so the fields are shifted into place and the exponent rebiased;
+    ``positive``: all sign bits are known to be 0 as well."""
     fmt = plan.fmt
     work = plan.b_abs_work.dtype
     if not fast:
@@ -309,7 +311,8 @@ def _to_float(seg, plan, fast):
     exp_bias = 127 if work == np.float32 else 1023
     bits = seg.astype(wide)
     np.left_shift(bits, wide.type(frac_bits - fmt.frac_bits), out=bits)
-    np.bitwise_and(bits, wide.type(((1 << (fmt.width - 1)) - 1) << (frac_bits - fmt.frac_bits)), out=bits)
+    if positive is not True:  # clear the sign, shifted along with the fields
+        np.bitwise_and(bits, wide.type(((1 << (fmt.width - 1)) - 1) << (frac_bits - fmt.frac_bits)), out=bits)
     np.add(bits, wide.type((exp_bias - fmt.bias) << frac_bits), out=bits)
     return bits.view(work)
 
