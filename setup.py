@@ -1,11 +1,13 @@
 """Build of the C extension; metadata lives in pyproject.toml."""
 
+import sys
+
 import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-# -O3 is what makes GCC (before 13) vectorise the contiguous loops; the
+# The contiguous loops are explicit vector code (csrc/contiguous_loops.h); the
 # instruction sets beyond the baseline are chosen at run time, never -march.
 UNIX_FLAGS = ["-O3", "-std=c11", "-fno-strict-aliasing"]
 MSVC_FLAGS = ["/O2"]
@@ -21,13 +23,26 @@ class BuildExt(build_ext):
 
 ufuncs = Extension(
     "mitchell._ufuncs",
-    sources=["mitchell/_ufuncs.pyx", "csrc/loops.c", "csrc/contiguous.c"],
+    sources=["mitchell/_ufuncs.pyx", "csrc/loops.c", "csrc/contiguous.c",
+             "csrc/contiguous_baseline.c", "csrc/contiguous_avx2.c", "csrc/contiguous_avx512.c"],
     include_dirs=["csrc", numpy.get_include()],
-    depends=["csrc/ieee754.h", "csrc/kernels.h", "csrc/loops.h", "csrc/contiguous.h"],
+    depends=["csrc/ieee754.h", "csrc/kernels.h", "csrc/loops.h", "csrc/contiguous.h",
+             "csrc/contiguous_loops.h"],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_25_API_VERSION")],
 )
 
+matmul = Extension(
+    "mitchell._matmul",
+    sources=["mitchell/_matmul.pyx", "csrc/matmul.c", "csrc/matmul_gemm.c", "csrc/matmul_kernels.c"],
+    include_dirs=["csrc", numpy.get_include()],
+    depends=["csrc/ieee754.h", "csrc/kernels.h", "csrc/matmul.h", "csrc/matmul_gemm.h",
+             "csrc/matmul_kernels.h"],
+    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_25_API_VERSION")],
+    # the worker threads of the matrix product (none on Windows)
+    libraries=[] if sys.platform == "win32" else ["pthread"],
+)
+
 setup(
-    ext_modules=cythonize([ufuncs], compiler_directives={"language_level": "3"}),
+    ext_modules=cythonize([ufuncs, matmul], compiler_directives={"language_level": "3"}),
     cmdclass={"build_ext": BuildExt},
 )

@@ -1,12 +1,13 @@
 /*
- * Contiguous inner loops, written once as branch-free lanes the compiler
- * vectorises, and compiled once per instruction set (see contiguous.c).
+ * Contiguous inner loops, written once as explicit vector code
+ * (contiguous_loops.h) and compiled once per instruction set
+ * (contiguous_<target>.c); contiguous.c picks one at run time.
  *
- * A lane computes the one-addition result for the common cases (normal
+ * A vector lane computes the one-addition result for the common cases (normal
  * operands with a normal result, and zero times finite) and reports whether
- * it covered its inputs.  A chunk in which any lane was not covered is redone
- * by the scalar kernel of kernels.h, so every element's value comes from the
- * same definition as the strided loop.
+ * it covered its inputs.  A block of two vectors in which any lane was not
+ * covered is redone by the scalar kernel of kernels.h, so every element's
+ * value and flag come from the same definition as the strided loop.
  */
 #ifndef MITCHELL_CONTIGUOUS_H
 #define MITCHELL_CONTIGUOUS_H

@@ -35,4 +35,7 @@ if not _ufuncs.select_simd(_os.environ.get("MITCHELL_SIMD", "")):
         stacklevel=2,
     )
 
-__all__ = ["mul", "div", "__version__"]
+from mitchell import linalg  # noqa: E402  (after the ufuncs: dot calls mitchell.mul)
+from mitchell.linalg import conv2d, dot, matmul, tensordot  # noqa: E402
+
+__all__ = ["mul", "div", "matmul", "dot", "tensordot", "conv2d", "linalg", "__version__"]

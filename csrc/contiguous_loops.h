@@ -1,0 +1,328 @@
+/*
+ * The contiguous loops, written once on GCC/Clang vector types and compiled
+ * once per instruction set: each contiguous_<target>.c sets the vector width
+ * and a few primitives, switches the compiler's target, and includes this file.
+ * It defines the table `mitchell_contig_table_<target>`.
+ *
+ * The including file defines:
+ *   MITCHELL_SIMD_NAME      target name (token), e.g. avx2
+ *   MITCHELL_SIMD_BYTES     vector width in bytes
+ *   MITCHELL_SIMD_ALL(v)    nonzero if every lane mask of v is all ones
+ *   MITCHELL_SIMD_MIN16/32/64(x, y), MITCHELL_SIMD_MAX16/32/64(x, y)
+ *                           lane-wise signed min and max (or leave undefined
+ *                           for the generic compare-and-select)
+ *   MITCHELL_SIMD_OPAQUE(v)  optional: an empty asm that makes the vector
+ *                           variable v opaque to the optimiser
+ *   MITCHELL_SIMD_STREAM(p, v), MITCHELL_SIMD_STREAM_FENCE()
+ *                           optional: non-temporal store of v at the
+ *                           vector-aligned p, and the fence after them
+ *
+ * A vector of results costs about 17 integer operations and no branch per
+ * lane.  Each lane computes the one-addition result and two checks: `in_lo`
+ * (both operands and the result are at least the smallest normal and the sum
+ * did not wrap) and a running maximum that exceeds inf - 1 when an operand is
+ * inf/NaN or a result overflowed; a zero-operand lane, whose result is the
+ * sign alone, passes too.  Lanes that are neither plain nor zero are rare;
+ * when a block of two vectors has one, the whole block is recomputed element
+ * by element by the scalar kernel of kernels.h before anything is stored.  So
+ * every value (and every flag) comes from the kernel's definition, exact
+ * aliasing (out is a) is harmless, and no flag is raised by the vector code
+ * at all: it is integer arithmetic only.
+ */
+
+#include "contiguous.h"
+#include "kernels.h"
+
+#include <string.h>
+
+#define SIMD_PASTE_(a, b) a##_##b
+#define SIMD_PASTE(a, b) SIMD_PASTE_(a, b)
+#define SIMD_TABLE SIMD_PASTE(mitchell_contig_table, MITCHELL_SIMD_NAME)
+
+/* Generic lane-wise signed min/max: one compare and a select. */
+#define SIMD_GENERIC_MIN(x, y) ((((x) < (y)) & (x)) | (~((x) < (y)) & (y)))
+#define SIMD_GENERIC_MAX(x, y) ((((x) > (y)) & (x)) | (~((x) > (y)) & (y)))
+
+/* Streaming store of one vector to an aligned address, and the fence that
+ * orders such stores before the function returns. */
+#ifdef MITCHELL_SIMD_STREAM
+#define SIMD_CAN_STREAM 1
+#define SIMD_STREAM(p, v) MITCHELL_SIMD_STREAM(p, v)
+#define SIMD_STREAM_FENCE() MITCHELL_SIMD_STREAM_FENCE()
+#else
+#define SIMD_CAN_STREAM 0
+#define SIMD_STREAM(p, v) memcpy((p), &(v), sizeof(v))
+#define SIMD_STREAM_FENCE() ((void)0)
+#endif
+
+/* Keeps a vector in a register as an opaque value (see simd_consts_*). */
+#ifdef MITCHELL_SIMD_OPAQUE
+#define SIMD_OPAQUE(v) MITCHELL_SIMD_OPAQUE(v)
+#else
+#define SIMD_OPAQUE(v) ((void)0)
+#endif
+
+#ifndef MITCHELL_SIMD_MIN16
+#define MITCHELL_SIMD_MIN16 SIMD_GENERIC_MIN
+#define MITCHELL_SIMD_MAX16 SIMD_GENERIC_MAX
+#endif
+#ifdef MITCHELL_SIMD_MIN32
+#define SIMD_NATIVE_MIN32 1
+#else
+#define SIMD_NATIVE_MIN32 0
+#define MITCHELL_SIMD_MIN32 SIMD_GENERIC_MIN
+#define MITCHELL_SIMD_MAX32 SIMD_GENERIC_MAX
+#endif
+#ifndef MITCHELL_SIMD_MIN64
+#define MITCHELL_SIMD_MIN64 SIMD_GENERIC_MIN
+#define MITCHELL_SIMD_MAX64 SIMD_GENERIC_MAX
+#endif
+
+/*
+ * One vector of Mitchell products or quotients.  All masks are signed lane
+ * masks (all ones or zero); magnitudes are below 2^(width-1), so signed
+ * compares order them correctly, and a sum that wrapped past 2^(width-1)
+ * reads as negative and so fails the lower check.
+ *
+ * A lane is final exactly when the scalar kernel would take its one-addition
+ * path (both operands normal, result in [min normal, inf)) or its zero path
+ * (mul: a zero operand and no inf/NaN; div: a zero dividend and a finite
+ * nonzero divisor), so its value equals the kernel's.  div sends 0 / inf to
+ * the kernel too (it is rare; the kernel gives the signed zero).
+ *
+ * The range checks run on "check lanes" of type CSINT.  For float16 and
+ * float32 they are the lanes themselves.  For float64 they are the 32-bit
+ * halves: every bound (min normal, inf) has a zero low half, so comparing the
+ * high halves of the operands and of the 64-bit sum is exact, and 32-bit
+ * min/max exist where 64-bit ones do not (AVX2, SSE4.1, NEON).  The low-half
+ * check lanes carry junk and are ignored (k->ignore) by the block test.
+ *
+ * SUM is the magnitude of the one-addition result (in terms of ma, mb, one);
+ * ZERO the full-width mask of lanes that take the kernel's zero path; WIDEN
+ * turns a check-lane mask into a full-width one.  *ok collects lanes that are
+ * plain or zero; *top keeps the lane-wise maximum of operand and result
+ * magnitudes, above inf - 1 if an operand is inf/NaN or a result overflowed
+ * (a running max costs less than a compare and an or per vector).
+ */
+#define SIMD_DEFINE_OP(OP, NAME, VMIN, VMAX, SUM, ZERO, WIDEN)                           \
+    MITCHELL_INLINE vu_##NAME vec_##OP##_##NAME(vu_##NAME a, vu_##NAME b,              \
+                                                const simd_consts_##NAME *k,           \
+                                                vc_##NAME *ok, vc_##NAME *top)         \
+    {                                                                                  \
+        const vu_##NAME one = k->one;                                                  \
+        vu_##NAME ma = a & k->abs_mask, mb = b & k->abs_mask;                          \
+        vc_##NAME mn = VMIN((vc_##NAME)ma, (vc_##NAME)mb);                             \
+        vc_##NAME mx = VMAX((vc_##NAME)ma, (vc_##NAME)mb);                             \
+        vu_##NAME s = SUM;                                                             \
+        vc_##NAME in_lo = VMIN(mn, (vc_##NAME)s) > k->below_min_normal;                \
+        *top = VMAX(*top, VMAX(mx, (vc_##NAME)s));                                      \
+        *ok &= in_lo | (vc_##NAME)(ZERO);                                              \
+        return ((vu_##NAME)(WIDEN(in_lo)) & s) | ((a ^ b) & ~k->abs_mask);             \
+    }
+
+#define SIMD_SAME_WIDTH(mask) (mask)
+
+#define SIMD_DEFINE_FORMAT(NAME, UINT, SINT, CSINT, EB, FB, VMIN, VMAX, ZMUL, ZDIV, WIDEN) \
+    typedef UINT vu_##NAME __attribute__((vector_size(MITCHELL_SIMD_BYTES)));          \
+    typedef SINT vs_##NAME __attribute__((vector_size(MITCHELL_SIMD_BYTES)));          \
+    typedef CSINT vc_##NAME __attribute__((vector_size(MITCHELL_SIMD_BYTES)));         \
+    enum { LANES_##NAME = MITCHELL_SIMD_BYTES / sizeof(UINT),                          \
+           CHECK_SHIFT_##NAME = 8 * (sizeof(UINT) - sizeof(CSINT)) };                  \
+    typedef struct {                                                                   \
+        vu_##NAME abs_mask, one;                                                       \
+        /* (min normal - 1), (inf - 1) and the ignored lanes, in check lanes */       \
+        vc_##NAME below_min_normal, below_inf, ignore;                                 \
+    } simd_consts_##NAME;                                                              \
+    /* Made once per call and hidden from the optimiser, which otherwise */          \
+    /* rebuilds some of them inside the loop (GCC 12 on AVX2). */                    \
+    MITCHELL_INLINE simd_consts_##NAME simd_consts_##NAME##_make(void)                 \
+    {                                                                                  \
+        simd_consts_##NAME k;                                                          \
+        const int shift = CHECK_SHIFT_##NAME;                                          \
+        k.abs_mask = (vu_##NAME){0} + (UINT)ieee_abs_mask(EB, FB);                     \
+        k.one = (vu_##NAME){0} + (UINT)ieee_one_bits(EB, FB);                          \
+        k.below_min_normal = (vc_##NAME){0} + (CSINT)((ieee_min_normal_bits(FB) >> shift) - 1); \
+        k.below_inf = (vc_##NAME){0} + (CSINT)((ieee_inf_bits(EB, FB) >> shift) - 1);  \
+        k.ignore = (vc_##NAME)((vu_##NAME){0} + (UINT)(((uint64_t)1 << shift) - 1));   \
+        SIMD_OPAQUE(k.abs_mask);                                                       \
+        SIMD_OPAQUE(k.one);                                                            \
+        SIMD_OPAQUE(k.below_min_normal);                                               \
+        SIMD_OPAQUE(k.below_inf);                                                      \
+        return k;                                                                      \
+    }                                                                                  \
+    /* mul: |a| + |b| - one; div: |a| - |b| + one */                                  \
+    SIMD_DEFINE_OP(mul, NAME, VMIN, VMAX, ma + mb - one, ZMUL, WIDEN)                   \
+    SIMD_DEFINE_OP(div, NAME, VMIN, VMAX, ma + one - mb, ZDIV, WIDEN)
+
+/* Zero paths on same-width check lanes: mul when min(|a|, |b|) == 0; div when
+ * |a| == 0 < |b|, i.e. |a| < min(|b|, 1). */
+SIMD_DEFINE_FORMAT(f16, uint16_t, int16_t, int16_t, MITCHELL_F16_EXP_BITS, MITCHELL_F16_FRAC_BITS,
+                   MITCHELL_SIMD_MIN16, MITCHELL_SIMD_MAX16, mn == 0,
+                   MITCHELL_SIMD_MIN16((vc_f16)mb, (vc_f16){0} + 1) > (vc_f16)ma, SIMD_SAME_WIDTH)
+SIMD_DEFINE_FORMAT(bf16, uint16_t, int16_t, int16_t, MITCHELL_BF16_EXP_BITS, MITCHELL_BF16_FRAC_BITS,
+                   MITCHELL_SIMD_MIN16, MITCHELL_SIMD_MAX16, mn == 0,
+                   MITCHELL_SIMD_MIN16((vc_bf16)mb, (vc_bf16){0} + 1) > (vc_bf16)ma, SIMD_SAME_WIDTH)
+SIMD_DEFINE_FORMAT(f32, uint32_t, int32_t, int32_t, MITCHELL_F32_EXP_BITS, MITCHELL_F32_FRAC_BITS,
+                   MITCHELL_SIMD_MIN32, MITCHELL_SIMD_MAX32, mn == 0,
+                   MITCHELL_SIMD_MIN32((vc_f32)mb, (vc_f32){0} + 1) > (vc_f32)ma, SIMD_SAME_WIDTH)
+#if SIMD_NATIVE_MIN32
+/* float64: 32-bit check lanes; the zero tests need the whole 64-bit lane, and
+ * a check-lane mask is widened from the sign of its lane's high half. */
+#define SIMD_WIDEN_F64(mask) ((vs_f64)(mask) < 0)
+SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int32_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS,
+                   MITCHELL_SIMD_MIN32, MITCHELL_SIMD_MAX32,
+                   ((vs_f64)ma == 0) | ((vs_f64)mb == 0),
+                   ((vs_f64)ma == 0) & ((vs_f64)mb != 0), SIMD_WIDEN_F64)
+#else
+/* without a native 32-bit min/max (SSE2) the 64-bit lanes are cheaper */
+SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS,
+                   MITCHELL_SIMD_MIN64, MITCHELL_SIMD_MAX64, mn == 0,
+                   MITCHELL_SIMD_MIN64((vc_f64)mb, (vc_f64){0} + 1) > (vc_f64)ma, SIMD_SAME_WIDTH)
+#endif
+
+/*
+ * Outputs at least this large are written with non-temporal (streaming)
+ * stores where the target has them: such an array cannot stay in cache
+ * anyway, and streaming saves the read-for-ownership of every output line,
+ * a third of the memory traffic of a bandwidth-bound call.
+ */
+#define SIMD_STREAM_MIN_BYTES ((size_t)16 << 20)
+
+/*
+ * Blocks of two vectors.  sa and sb are literal 0 or 1 at every call site
+ * (see SIMD_DEFINE_ENTRY), so each instance is a plain contiguous or
+ * scalar-broadcast loop.  A partial block (the remainder, or the elements
+ * before the output is vector-aligned) is computed in a local buffer padded
+ * with 1.0, a plain lane for both operations, so it is vectorised too.
+ */
+#define SIMD_DEFINE_LOOP(OP, NAME, UINT, EB, FB)                                        \
+    /* One block: load, compute, and store only if every lane was final; */          \
+    /* otherwise the kernel redoes the block (it reads each input before */          \
+    /* writing the same index, so out == a is fine).  stream is literal. */          \
+    MITCHELL_INLINE void block_##OP##_##NAME(const UINT *a, intptr_t sa, const UINT *b, \
+                                             intptr_t sb, UINT *out, unsigned *flags,  \
+                                             const simd_consts_##NAME *k, int stream)  \
+    {                                                                                  \
+        enum { L = LANES_##NAME };                                                     \
+        vu_##NAME a0, a1, b0, b1;                                                      \
+        if (sa) {                                                                      \
+            memcpy(&a0, a, sizeof a0);                                                 \
+            memcpy(&a1, a + L, sizeof a1);                                             \
+        } else {                                                                       \
+            a0 = a1 = (vu_##NAME){0} + a[0];                                           \
+        }                                                                              \
+        if (sb) {                                                                      \
+            memcpy(&b0, b, sizeof b0);                                                 \
+            memcpy(&b1, b + L, sizeof b1);                                             \
+        } else {                                                                       \
+            b0 = b1 = (vu_##NAME){0} + b[0];                                           \
+        }                                                                              \
+        vc_##NAME ok = ~(vc_##NAME){0}, top = {0};                                     \
+        vu_##NAME r0 = vec_##OP##_##NAME(a0, b0, k, &ok, &top);                        \
+        vu_##NAME r1 = vec_##OP##_##NAME(a1, b1, k, &ok, &top);                        \
+        if (__builtin_expect(MITCHELL_SIMD_ALL((ok & ~(top > k->below_inf)) | k->ignore), 1)) { \
+            if (stream) {                                                              \
+                SIMD_STREAM(out, r0);                                                  \
+                SIMD_STREAM(out + L, r1);                                              \
+            } else {                                                                   \
+                memcpy(out, &r0, sizeof r0);                                           \
+                memcpy(out + L, &r1, sizeof r1);                                       \
+            }                                                                          \
+        } else {                                                                       \
+            for (intptr_t j = 0; j < 2 * L; j++)                                       \
+                out[j] = mitchell_##OP##_##NAME(a[j * sa], b[j * sb], flags);          \
+        }                                                                              \
+    }                                                                                  \
+                                                                                       \
+    /* m < 2 L elements through a padded local block. */                              \
+    MITCHELL_INLINE void partial_##OP##_##NAME(const UINT *a, intptr_t sa, const UINT *b, \
+                                               intptr_t sb, UINT *out, intptr_t m,     \
+                                               unsigned *flags,                        \
+                                               const simd_consts_##NAME *k)            \
+    {                                                                                  \
+        enum { BLOCK = 2 * LANES_##NAME };                                             \
+        const UINT one = (UINT)ieee_one_bits(EB, FB);                                  \
+        UINT ta[BLOCK], tb[BLOCK], tr[BLOCK];                                          \
+        for (intptr_t j = 0; j < BLOCK; j++) {                                         \
+            ta[j] = j < m ? a[j * sa] : one;                                           \
+            tb[j] = j < m ? b[j * sb] : one;                                           \
+        }                                                                              \
+        block_##OP##_##NAME(ta, 1, tb, 1, tr, flags, k, 0);                               \
+        memcpy(out, tr, (size_t)m * sizeof(UINT));                                     \
+    }                                                                                  \
+                                                                                       \
+    MITCHELL_INLINE unsigned simd_##OP##_##NAME MITCHELL_CONTIG_SIGNATURE(UINT)         \
+    {                                                                                  \
+        enum { BLOCK = 2 * LANES_##NAME };                                             \
+        unsigned flags = 0;                                                            \
+        intptr_t i = 0;                                                                \
+        const simd_consts_##NAME k = simd_consts_##NAME##_make();                      \
+        if (SIMD_CAN_STREAM && (size_t)n * sizeof(UINT) >= SIMD_STREAM_MIN_BYTES       \
+            && (uintptr_t)out % sizeof(UINT) == 0) {                                   \
+            /* elements before out + i is vector-aligned */                            \
+            uintptr_t misalign = (uintptr_t)out % MITCHELL_SIMD_BYTES;                 \
+            intptr_t head = misalign ? (intptr_t)((MITCHELL_SIMD_BYTES - misalign) / sizeof(UINT)) : 0; \
+            if (head)                                                                  \
+                partial_##OP##_##NAME(a, sa, b, sb, out, head, &flags, &k);                \
+            for (i = head; i + BLOCK <= n; i += BLOCK)                                 \
+                block_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, &flags, &k, 1); \
+            SIMD_STREAM_FENCE();                                                       \
+        } else {                                                                       \
+            for (; i + BLOCK <= n; i += BLOCK)                                         \
+                block_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, &flags, &k, 0); \
+        }                                                                              \
+        if (i < n)                                                                     \
+            partial_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, n - i, &flags, &k); \
+        return flags;                                                                  \
+    }
+
+/*
+ * Entry point: picks the stride pattern so that each is a literal.  An output
+ * that overlaps an input without being the same array (NumPy's accumulate
+ * passes out = a + 1 element, so each result feeds the next) must be
+ * computed in order, element by element, exactly as the strided loop does.
+ */
+#define SIMD_DEFINE_ENTRY(OP, NAME, UINT, EB, FB)                                       \
+    SIMD_DEFINE_LOOP(OP, NAME, UINT, EB, FB)                                            \
+    static unsigned contig_##OP##_##NAME MITCHELL_CONTIG_SIGNATURE(UINT)                \
+    {                                                                                  \
+        if (simd_overlaps(out, a, sa ? n : 1, n, sizeof(UINT))                         \
+            || simd_overlaps(out, b, sb ? n : 1, n, sizeof(UINT))) {                   \
+            unsigned flags = 0;                                                        \
+            for (intptr_t i = 0; i < n; i++)                                           \
+                out[i] = mitchell_##OP##_##NAME(a[i * sa], b[i * sb], &flags);         \
+            return flags;                                                              \
+        }                                                                              \
+        if (sa && sb)                                                                  \
+            return simd_##OP##_##NAME(a, 1, b, 1, out, n);                             \
+        if (sb)                                                                        \
+            return simd_##OP##_##NAME(a, 0, b, 1, out, n);                             \
+        return simd_##OP##_##NAME(a, 1, b, 0, out, n);                                 \
+    }
+
+/* Whether out[0, n) and in[0, m) share memory without being the same array. */
+static int simd_overlaps(const void *out, const void *in, intptr_t m, intptr_t n, size_t size)
+{
+    uintptr_t o = (uintptr_t)out, i = (uintptr_t)in;
+    if (o == i && m == n)
+        return 0;
+    return o < i + (uintptr_t)m * size && i < o + (uintptr_t)n * size;
+}
+
+SIMD_DEFINE_ENTRY(mul, f16, uint16_t, MITCHELL_F16_EXP_BITS, MITCHELL_F16_FRAC_BITS)
+SIMD_DEFINE_ENTRY(div, f16, uint16_t, MITCHELL_F16_EXP_BITS, MITCHELL_F16_FRAC_BITS)
+SIMD_DEFINE_ENTRY(mul, bf16, uint16_t, MITCHELL_BF16_EXP_BITS, MITCHELL_BF16_FRAC_BITS)
+SIMD_DEFINE_ENTRY(div, bf16, uint16_t, MITCHELL_BF16_EXP_BITS, MITCHELL_BF16_FRAC_BITS)
+SIMD_DEFINE_ENTRY(mul, f32, uint32_t, MITCHELL_F32_EXP_BITS, MITCHELL_F32_FRAC_BITS)
+SIMD_DEFINE_ENTRY(div, f32, uint32_t, MITCHELL_F32_EXP_BITS, MITCHELL_F32_FRAC_BITS)
+SIMD_DEFINE_ENTRY(mul, f64, uint64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS)
+SIMD_DEFINE_ENTRY(div, f64, uint64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS)
+
+#define SIMD_STRINGIFY_(x) #x
+#define SIMD_STRINGIFY(x) SIMD_STRINGIFY_(x)
+
+const mitchell_contig_table SIMD_TABLE = {
+    SIMD_STRINGIFY(MITCHELL_SIMD_NAME),
+    contig_mul_f16, contig_div_f16, contig_mul_bf16, contig_div_bf16,
+    contig_mul_f32, contig_div_f32, contig_mul_f64, contig_div_f64,
+};

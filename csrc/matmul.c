@@ -1,0 +1,267 @@
+/*
+ * Mitchell matrix product: work distribution over threads, floating-point
+ * exceptions, the public entry points and the gufunc loops.  One product on
+ * one thread is matmul_gemm.c.
+ *
+ * Exceptions: the scalar kernel's flags and the hardware overflow/invalid
+ * flags of the additions (as np.matmul reports them) are collected per
+ * thread and returned; the underflow the zero packing provokes in the fast
+ * kernel is not a result of the user's arithmetic and is not reported (each
+ * worker saves and restores its own FP status around its work).
+ */
+#include "matmul.h"
+#include "matmul_gemm.h"
+#include "matmul_kernels.h"
+#include "kernels.h"
+
+#include <fenv.h>
+#include <string.h>
+
+#if !defined(_WIN32)
+#include <pthread.h>
+#define MITCHELL_HAVE_PTHREADS 1
+#endif
+
+#define MAX_THREADS 256
+
+/* Below this many products per thread, another thread costs more than it saves. */
+#define MIN_PRODUCTS_PER_THREAD ((int64_t)1 << 21)
+
+#define MM_MIN(a, b) ((a) < (b) ? (a) : (b))
+
+/*
+ * The work of one call, cut into units that the threads claim one at a time
+ * from a shared counter, so a thread slowed down by other processes simply
+ * claims fewer.  A unit is either one whole product of the batch, or a range
+ * of rows (or columns) of product `item`.
+ */
+typedef struct {
+    mitchell_gemm_fn gemm;
+    intptr_t M, N, K;
+    const intptr_t *outer; /* byte strides between batch items of A, B, C */
+    mitchell_matrix A, B, C;
+    intptr_t units, item, chunk; /* chunk = 0: a unit is a batch item */
+    int split_rows;
+    intptr_t next;               /* the next unclaimed unit (atomic) */
+} mm_work;
+
+typedef struct {
+    mm_work *work;
+    unsigned flags;
+    int status;
+} mm_job;
+
+static intptr_t claim_unit(mm_work *w)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
+#else
+    return w->next++; /* single-threaded builds only (no pthreads) */
+#endif
+}
+
+static unsigned hardware_flags(void)
+{
+    unsigned flags = 0;
+    if (fetestexcept(FE_OVERFLOW))
+        flags |= MITCHELL_FLAG_OVERFLOW;
+    if (fetestexcept(FE_INVALID))
+        flags |= MITCHELL_FLAG_INVALID;
+    return flags;
+}
+
+static void run_job(mm_job *job)
+{
+    mm_work *w = job->work;
+    fexcept_t saved;
+    fegetexceptflag(&saved, FE_ALL_EXCEPT);
+    feclearexcept(FE_ALL_EXCEPT);
+    job->status = 0;
+    for (intptr_t u = claim_unit(w); u < w->units && job->status == 0; u = claim_unit(w)) {
+        intptr_t b = w->chunk ? w->item : u;
+        intptr_t m0 = 0, m1 = w->M, n0 = 0, n1 = w->N;
+        if (w->chunk && w->split_rows) {
+            m0 = u * w->chunk;
+            m1 = MM_MIN(w->M, m0 + w->chunk);
+        } else if (w->chunk) {
+            n0 = u * w->chunk;
+            n1 = MM_MIN(w->N, n0 + w->chunk);
+        }
+        mitchell_matrix A = w->A, B = w->B, C = w->C;
+        A.data += b * w->outer[0];
+        B.data += b * w->outer[1];
+        C.data += b * w->outer[2];
+        job->status = w->gemm(m0, m1, n0, n1, w->K, &A, &B, &C, &job->flags);
+    }
+    job->flags |= hardware_flags();
+    fesetexceptflag(&saved, FE_ALL_EXCEPT);
+}
+
+#ifdef MITCHELL_HAVE_PTHREADS
+static void *run_job_thread(void *arg)
+{
+    run_job((mm_job *)arg);
+    return NULL;
+}
+#endif
+
+/* Runs the work on n threads (the caller's and n - 1 new ones); returns flags or -1. */
+static int run_work(mm_work *work, int n)
+{
+    mm_job jobs[MAX_THREADS];
+    for (int t = 0; t < n; t++) {
+        jobs[t].work = work;
+        jobs[t].flags = 0;
+        jobs[t].status = 0;
+    }
+    int started = 0;
+#ifdef MITCHELL_HAVE_PTHREADS
+    pthread_t threads[MAX_THREADS];
+    for (; started < n - 1; started++)
+        if (pthread_create(&threads[started], NULL, run_job_thread, &jobs[started + 1]) != 0)
+            break; /* the threads that did start, and this one, do all the work */
+#endif
+    run_job(&jobs[0]);
+#ifdef MITCHELL_HAVE_PTHREADS
+    for (int t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
+#endif
+    unsigned flags = 0;
+    for (int t = 0; t <= started; t++) {
+        if (jobs[t].status != 0)
+            return -1;
+        flags |= jobs[t].flags;
+    }
+    return (int)flags;
+}
+
+static void fill_zero(intptr_t count, const intptr_t *outer, intptr_t M, intptr_t N, const mitchell_matrix *C)
+{
+    size_t size = C->type == MITCHELL_MM_F64 ? 8 : 4;
+    for (intptr_t b = 0; b < count; b++)
+        for (intptr_t i = 0; i < M; i++)
+            for (intptr_t j = 0; j < N; j++)
+                memset(C->data + b * outer[2] + i * C->rs + j * C->cs, 0, size);
+}
+
+/* Row or column ranges per thread when one product is split: enough units to
+ * even out threads that run at different speeds, few enough that the B blocks
+ * each unit packs for itself stay a small cost. */
+#define UNITS_PER_THREAD 3
+
+/*
+ * A batch of `count` products whose operands are `outer` bytes apart.  Many
+ * small products are shared out whole among the threads; a large one is
+ * split by rows (or by columns when it is wider than tall).  Each output
+ * element is computed by one thread in the fixed order, so the thread count
+ * never changes a result.
+ */
+static int matmul_batch(intptr_t count, const intptr_t *outer, intptr_t M, intptr_t N, intptr_t K,
+                        const mitchell_matrix *A, const mitchell_matrix *B,
+                        const mitchell_matrix *C, int nthreads)
+{
+    mitchell_gemm_fn gemm = mitchell_choose_gemm(A, B, C);
+    if (gemm == NULL)
+        return -1;
+    if (count == 0 || M == 0 || N == 0)
+        return 0;
+    if (K == 0) {
+        fill_zero(count, outer, M, N, C);
+        return 0;
+    }
+    double products = (double)count * (double)M * (double)N * (double)K;
+    int T = nthreads < 1 ? 1 : nthreads > MAX_THREADS ? MAX_THREADS : nthreads;
+    if (products / T < (double)MIN_PRODUCTS_PER_THREAD)
+        T = (int)(products / (double)MIN_PRODUCTS_PER_THREAD);
+    if (T < 1)
+        T = 1;
+    mm_work work = {gemm, M, N, K, outer, *A, *B, *C, count, 0, 0, 1, 0};
+    if (T == 1 || count >= T)
+        return run_work(&work, count < T ? (int)count : T);
+    /* few large products: split each one, on multiples of the tile sides so
+     * that no unit gets an avoidable edge tile */
+    const intptr_t unit_rows = MITCHELL_MR_F32 == MITCHELL_MR_F64 ? MITCHELL_MR_F32
+                                                                  : MITCHELL_MR_F32 * MITCHELL_MR_F64;
+    const intptr_t unit_cols = MITCHELL_NR_F32 % MITCHELL_NR_F64 == 0 ? MITCHELL_NR_F32
+                                                                   : MITCHELL_NR_F32 * MITCHELL_NR_F64;
+    work.split_rows = M >= N;
+    intptr_t extent = work.split_rows ? M : N, unit = work.split_rows ? unit_rows : unit_cols;
+    intptr_t pieces = (intptr_t)T * UNITS_PER_THREAD;
+    work.chunk = ((extent + pieces - 1) / pieces + unit - 1) / unit * unit;
+    work.units = (extent + work.chunk - 1) / work.chunk;
+    if (T > work.units)
+        T = (int)work.units;
+    unsigned flags = 0;
+    for (intptr_t b = 0; b < count; b++) {
+        work.item = b;
+        work.next = 0;
+        int r = run_work(&work, T);
+        if (r < 0)
+            return -1;
+        flags |= (unsigned)r;
+    }
+    return (int)flags;
+}
+
+int mitchell_matmul(intptr_t M, intptr_t N, intptr_t K, const mitchell_matrix *A,
+                    const mitchell_matrix *B, const mitchell_matrix *C, int nthreads)
+{
+    static const intptr_t no_outer[3] = {0, 0, 0};
+    return matmul_batch(1, no_outer, M, N, K, A, B, C, nthreads);
+}
+
+static int g_threads = 1;
+
+int mitchell_matmul_set_threads(int n)
+{
+    int old = g_threads;
+    g_threads = n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : n;
+    return old;
+}
+
+int mitchell_matmul_get_threads(void)
+{
+    return g_threads;
+}
+
+static void raise_flags(int flags)
+{
+    int excepts = 0;
+    if (flags & MITCHELL_FLAG_INVALID)
+        excepts |= FE_INVALID;
+    if (flags & MITCHELL_FLAG_DIVIDE)
+        excepts |= FE_DIVBYZERO;
+    if (flags & MITCHELL_FLAG_OVERFLOW)
+        excepts |= FE_OVERFLOW;
+    if (flags & MITCHELL_FLAG_UNDERFLOW)
+        excepts |= FE_UNDERFLOW;
+    if (excepts)
+        feraiseexcept(excepts);
+}
+
+/*
+ * gufunc loops for (n?,k),(k,m?)->(n?,m?): dimensions = [batch, n, k, m];
+ * steps = [3 batch strides, a: n,k, b: k,m, c: n,m].  A missing (1-D)
+ * dimension arrives with length 1.  Allocation failure cannot be reported
+ * from a loop without the Python API; it raises FE_INVALID and leaves the
+ * output unwritten (NumPy then warns "invalid value").
+ */
+#define MITCHELL_DEFINE_MM_LOOP(NAME, TA, TB, TC)                                      \
+    void mitchell_mm_loop_##NAME MITCHELL_MM_LOOP_SIGNATURE                            \
+    {                                                                                  \
+        (void)data;                                                                    \
+        mitchell_matrix A = {args[0], steps[3], steps[4], TA};                         \
+        mitchell_matrix B = {args[1], steps[5], steps[6], TB};                         \
+        mitchell_matrix C = {args[2], steps[7], steps[8], TC};                         \
+        int r = matmul_batch(dimensions[0], steps, dimensions[1], dimensions[3],       \
+                             dimensions[2], &A, &B, &C, g_threads);                    \
+        raise_flags(r < 0 ? (int)MITCHELL_FLAG_INVALID : r);                              \
+    }
+
+MITCHELL_DEFINE_MM_LOOP(f32, MITCHELL_MM_F32, MITCHELL_MM_F32, MITCHELL_MM_F32)
+MITCHELL_DEFINE_MM_LOOP(f32_acc64, MITCHELL_MM_F32, MITCHELL_MM_F32, MITCHELL_MM_F64)
+MITCHELL_DEFINE_MM_LOOP(f64, MITCHELL_MM_F64, MITCHELL_MM_F64, MITCHELL_MM_F64)
+MITCHELL_DEFINE_MM_LOOP(i8, MITCHELL_MM_I8, MITCHELL_MM_I8, MITCHELL_MM_I32)
+MITCHELL_DEFINE_MM_LOOP(u8, MITCHELL_MM_U8, MITCHELL_MM_U8, MITCHELL_MM_I32)
+MITCHELL_DEFINE_MM_LOOP(i8u8, MITCHELL_MM_I8, MITCHELL_MM_U8, MITCHELL_MM_I32)
+MITCHELL_DEFINE_MM_LOOP(u8i8, MITCHELL_MM_U8, MITCHELL_MM_I8, MITCHELL_MM_I32)

@@ -1,0 +1,70 @@
+/*
+ * Mitchell matrix product: C = A B where every scalar product is the Mitchell
+ * product of kernels.h and the products of one output element are added in
+ * increasing k, starting from +0, in the accumulator's format.
+ *
+ * Because the summation order is fixed (it does not depend on blocking, on
+ * the instruction set or on the number of threads), every build and every
+ * thread count gives bit-identical results, equal to the naive loop
+ *     c = +0; for k in 0..K-1: c = c + mul(a[i,k], b[k,j])
+ * (for the integer path, exact int32 arithmetic modulo 2^32).
+ *
+ * No Python or NumPy header is needed: operands are described by a data
+ * pointer, byte strides and an element type.
+ */
+#ifndef MITCHELL_MATMUL_H
+#define MITCHELL_MATMUL_H
+
+#include <stdint.h>
+
+/* Element types of operands and results. */
+enum mitchell_mm_type {
+    MITCHELL_MM_F32,
+    MITCHELL_MM_F64,
+    MITCHELL_MM_I8,
+    MITCHELL_MM_U8,
+    MITCHELL_MM_I32
+};
+
+/* A strided matrix: element (r, c) lives at data + r * rs + c * cs. */
+typedef struct {
+    char *data;
+    intptr_t rs, cs;
+    int type;
+} mitchell_matrix;
+
+/*
+ * The supported (A, B, C) type combinations:
+ *   f32, f32 -> f32    float32 products, float32 accumulation
+ *   f32, f32 -> f64    float32 products, float64 accumulation
+ *   f64, f64 -> f64
+ *   i8/u8, i8/u8 -> i32  integer Mitchell products, int32 accumulation
+ * Returns the MITCHELL_FLAG_* exceptions of the products and the additions,
+ * or -1 for an unsupported combination or an allocation failure.
+ */
+int mitchell_matmul(intptr_t M, intptr_t N, intptr_t K,
+                    const mitchell_matrix *A, const mitchell_matrix *B,
+                    const mitchell_matrix *C, int nthreads);
+
+/* Thread count used by the gufunc loops (1 <= n); returns the previous one. */
+int mitchell_matmul_set_threads(int n);
+int mitchell_matmul_get_threads(void);
+
+/* Micro-kernel instruction set: "portable", "avx2" (and NULL/"" = best).
+ * Returns 0, or -1 if unknown or unsupported here (best is then used). */
+int mitchell_matmul_select(const char *request);
+const char *mitchell_matmul_isa(void);
+const char *mitchell_matmul_isa_available(void);
+
+/* gufunc inner loops, signature (n?,k),(k,m?)->(n?,m?), npy_intp spelled intptr_t */
+#define MITCHELL_MM_LOOP_SIGNATURE                                                     \
+    (char **args, const intptr_t *dimensions, const intptr_t *steps, void *data)
+void mitchell_mm_loop_f32 MITCHELL_MM_LOOP_SIGNATURE;
+void mitchell_mm_loop_f32_acc64 MITCHELL_MM_LOOP_SIGNATURE;
+void mitchell_mm_loop_f64 MITCHELL_MM_LOOP_SIGNATURE;
+void mitchell_mm_loop_i8 MITCHELL_MM_LOOP_SIGNATURE;
+void mitchell_mm_loop_u8 MITCHELL_MM_LOOP_SIGNATURE;
+void mitchell_mm_loop_i8u8 MITCHELL_MM_LOOP_SIGNATURE;
+void mitchell_mm_loop_u8i8 MITCHELL_MM_LOOP_SIGNATURE;
+
+#endif

@@ -1,0 +1,561 @@
+/*
+ * One Mitchell matrix product on one thread: packing, cache blocking, block
+ * classification, the general (scalar-kernel) path and the integer path.
+ *
+ * Order of summation.  Every output element is +0 + p_0 + p_1 + ... +
+ * p_(K-1), added one product at a time in increasing k in the accumulator's
+ * format.  Blocking over k loads the partial sum back into the tile, so the
+ * order is independent of the block sizes, the kernel and the threads; the
+ * result is bit-identical to the naive loop (see matmul.h).
+ *
+ * The fast kernels (matmul_kernels.h) form each product as t * s with
+ * t = from_bits(bits(a) + c 2^F + frac(b)) and s = sign(b) 2^(e(b) - c).
+ * That product is exact, hence equal to the Mitchell product, when:
+ *   (1) no operand of the block is inf, NaN or subnormal (zeros are allowed);
+ *   (2) every product of nonzero operands is normal:
+ *         ea_min + eb_min >= emin   and   ea_max + eb_max + 1 <= emax;
+ *   (3) t is a finite normal number: emin <= ea + c and ea + c + 1 <= emax;
+ *   (4) s is a normal number: eb - c >= emin.
+ * We choose c = F + 1 + eb_max per block of B; then every nonzero scale has
+ * s <= 2^-(F+1).  A zero in A is packed as 0, so t = from_bits(frac(b)) is a
+ * subnormal below 2^emin and |t s| < 2^(emin - F - 1), half the smallest
+ * subnormal: added to a nonzero accumulator (|acc| >= 2^(emin-F)) it is below
+ * half an ulp and vanishes; added to a zero accumulator it rounds to a zero,
+ * possibly -0, which the final +0 turns back into +0 (a sum that starts at +0
+ * is never -0).  A zero in B has s = 0.  So the fast kernel adds exactly the
+ * Mitchell products.  Blocks that fail a condition (rare: specials,
+ * subnormals, magnitudes beyond about 2^±100 in float32) take the general
+ * path, which calls the scalar kernel of kernels.h for every product and adds
+ * in the same order.
+ *
+ * Integer path: for magnitudes below 2^8 the float Mitchell product of the
+ * converted operands is Mitchell's integer product exactly (same formula,
+ * kernels.h mitchell_imul_magnitude), below 2^16.  K blocks of at most 256
+ * products therefore sum exactly in float32 (< 2^24) and are added to the
+ * int32 result with wrap-around, like NumPy's integer arithmetic.
+ */
+#include "matmul_gemm.h"
+#include "matmul_kernels.h"
+#include "kernels.h"
+
+#include <stdlib.h>
+#include <string.h>
+#if defined(_MSC_VER)
+#include <malloc.h>
+#endif
+
+/* Cache blocking.  KC products per tile element per kernel call (also the
+ * exactness limit of the integer path); an MC x KC block of A stays in L2;
+ * a KC x NC block of B is packed once and reused by every MC block. */
+#ifndef KC_F32
+#define KC_F32 192
+#endif
+#ifndef MC_F32
+#define MC_F32 120
+#endif
+#ifndef NC_F32
+#define NC_F32 2048
+#endif
+#ifndef KC_F64
+#define KC_F64 192
+#endif
+#ifndef MC_F64
+#define MC_F64 60
+#endif
+#ifndef NC_F64
+#define NC_F64 1024
+#endif
+#define KC_INT 256
+
+#define MM_MIN(a, b) ((a) < (b) ? (a) : (b))
+
+typedef struct {
+    int special;             /* an inf, NaN or subnormal was seen */
+    int any;                 /* a finite nonzero was seen */
+    int64_t emin, emax;      /* unbiased exponent range of the nonzeros */
+} block_stats;
+
+static void stats_init(block_stats *s)
+{
+    s->special = 0;
+    s->any = 0;
+    s->emin = INT64_MAX;
+    s->emax = INT64_MIN;
+}
+
+/* The packing loops are compiled for AVX2 too and picked at load time
+ * (GCC/Clang function multi-versioning needs ifunc: glibc Linux on x86-64). */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) \
+    && (defined(__clang__) ? __clang_major__ >= 14 : (defined(__GNUC__) && __GNUC__ >= 6))
+#define MITCHELL_PACK_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define MITCHELL_PACK_CLONES
+#endif
+
+/* Packed panels are read with aligned 32-byte loads; sizes are multiples of 64. */
+static void *aligned_new(size_t bytes)
+{
+#if defined(_MSC_VER)
+    return _aligned_malloc(bytes, 64);
+#else
+    return aligned_alloc(64, bytes);
+#endif
+}
+
+static void aligned_delete(void *p)
+{
+#if defined(_MSC_VER)
+    _aligned_free(p);
+#else
+    free(p);
+#endif
+}
+
+/*
+ * Packing buffers are kept between calls: the B buffer is over a megabyte,
+ * so a fresh allocation would be fresh pages, and zeroing and faulting them
+ * in costs several per cent of a 1024^3 product.  A small pool of idle
+ * buffers (at most POOL_SLOTS, each as large as the largest request it
+ * served) is shared by all threads; when it is exhausted, buffers are
+ * allocated and freed as usual.
+ */
+#if !defined(_WIN32)
+#include <pthread.h>
+#define POOL_SLOTS 32
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    void *p;
+    size_t bytes;
+    int busy;
+} pool[POOL_SLOTS];
+
+/* A fork while another thread holds the lock would leave the child's copy
+ * locked forever: hold it across fork() and release it on both sides. */
+static void pool_lock_acquire(void) { pthread_mutex_lock(&pool_lock); }
+static void pool_lock_release(void) { pthread_mutex_unlock(&pool_lock); }
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static void pool_init(void) { pthread_atfork(pool_lock_acquire, pool_lock_release, pool_lock_release); }
+
+static void *mm_alloc(size_t bytes)
+{
+    int fit = -1, idle = -1;
+    pthread_once(&pool_once, pool_init);
+    pthread_mutex_lock(&pool_lock);
+    for (int i = 0; i < POOL_SLOTS; i++) {
+        if (pool[i].busy)
+            continue;
+        if (pool[i].p != NULL && pool[i].bytes >= bytes && (fit < 0 || pool[i].bytes < pool[fit].bytes))
+            fit = i;
+        if (idle < 0 || pool[i].p == NULL)
+            idle = i;
+    }
+    int slot = fit >= 0 ? fit : idle;
+    void *p = NULL;
+    if (slot >= 0 && fit < 0) { /* grow an idle slot's buffer (rare: the first calls) */
+        aligned_delete(pool[slot].p);
+        pool[slot].p = aligned_new(bytes);
+        pool[slot].bytes = pool[slot].p != NULL ? bytes : 0;
+    }
+    if (slot >= 0 && pool[slot].p != NULL) {
+        pool[slot].busy = 1;
+        p = pool[slot].p;
+    }
+    pthread_mutex_unlock(&pool_lock);
+    return slot >= 0 ? p : aligned_new(bytes);
+}
+
+static void mm_free(void *p)
+{
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&pool_lock);
+    for (int i = 0; i < POOL_SLOTS; i++)
+        if (pool[i].busy && pool[i].p == p) {
+            pool[i].busy = 0;
+            pthread_mutex_unlock(&pool_lock);
+            return;
+        }
+    pthread_mutex_unlock(&pool_lock);
+    aligned_delete(p);
+}
+#else
+static void *mm_alloc(size_t bytes) { return aligned_new(bytes); }
+static void mm_free(void *p) { aligned_delete(p); }
+#endif
+
+/* Asks for the next C tile while the kernel works on this one: its rows are
+ * far apart, so the hardware prefetcher does not see them coming. */
+static inline void prefetch_tile(const void *p, intptr_t row_bytes, size_t width, int rows)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    for (int i = 0; i < rows; i++) {
+        const char *row = (const char *)p + i * row_bytes;
+        __builtin_prefetch(row, 1);
+        __builtin_prefetch(row + width - 1, 1);
+    }
+#else
+    (void)p; (void)row_bytes; (void)width; (void)rows;
+#endif
+}
+
+/* Element loads as the bit pattern of the compute format. */
+static inline uint32_t load_bits_f32(const mitchell_matrix *X, intptr_t r, intptr_t c)
+{
+    const char *p = X->data + r * X->rs + c * X->cs;
+    uint32_t u;
+    switch (X->type) {
+    case MITCHELL_MM_I8:
+        return ieee_f32_to_bits((float)*(const int8_t *)p);
+    case MITCHELL_MM_U8:
+        return ieee_f32_to_bits((float)*(const uint8_t *)p);
+    default:
+        memcpy(&u, p, sizeof u);
+        return u;
+    }
+}
+
+/* float64 compute format; float32 operands (float64 accumulation) are widened
+ * exactly, and their products are checked against float32's range. */
+static inline uint64_t load_bits_f64(const mitchell_matrix *X, intptr_t r, intptr_t c)
+{
+    const char *p = X->data + r * X->rs + c * X->cs;
+    if (X->type == MITCHELL_MM_F32) {
+        float v;
+        memcpy(&v, p, sizeof v);
+        return ieee_f64_to_bits((double)v);
+    }
+    uint64_t u;
+    memcpy(&u, p, sizeof u);
+    return u;
+}
+
+/* One product by the scalar kernel of the operands' own format. */
+static inline float product_f32(const mitchell_matrix *A, const mitchell_matrix *B,
+                                intptr_t i, intptr_t k, intptr_t j, unsigned *flags)
+{
+    return ieee_f32_from_bits(mitchell_mul_f32(load_bits_f32(A, i, k), load_bits_f32(B, k, j), flags));
+}
+
+static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix *B,
+                                 intptr_t i, intptr_t k, intptr_t j, unsigned *flags)
+{
+    if (A->type == MITCHELL_MM_F32) /* float32 products accumulated in float64 */
+        return (double)product_f32(A, B, i, k, j, flags);
+    return ieee_f64_from_bits(mitchell_mul_f64(load_bits_f64(A, i, k), load_bits_f64(B, k, j), flags));
+}
+
+/*
+ * Everything that depends on the format, written once: packing of both
+ * operands, the block test, the general tile and the blocked driver of one
+ * job (a row range x column range of one product).
+ */
+#define MITCHELL_DEFINE_FORMAT_DRIVER(NAME, UINT, FLT, EB, FB, MR, NR, KC, MC, NC)      \
+                                                                                       \
+    /* Row r, columns [c0, c0 + n) of X as bit patterns of the compute format. */       \
+    static void load_row_##NAME(const mitchell_matrix *X, intptr_t r, intptr_t c0,      \
+                                intptr_t n, UINT *dst)                                 \
+    {                                                                                  \
+        const char *p = X->data + r * X->rs + c0 * X->cs;                              \
+        const intptr_t cs = X->cs;                                                     \
+        if (X->type == MITCHELL_MM_I8) /* exact conversions; these loops vectorise */  \
+            for (intptr_t j = 0; j < n; j++)                                           \
+                dst[j] = ieee_f32_to_bits((float)*(const int8_t *)(p + j * cs));       \
+        else if (X->type == MITCHELL_MM_U8)                                            \
+            for (intptr_t j = 0; j < n; j++)                                           \
+                dst[j] = ieee_f32_to_bits((float)*(const uint8_t *)(p + j * cs));      \
+        else if (X->type == MITCHELL_MM_F32 && sizeof(UINT) == sizeof(uint64_t))       \
+            for (intptr_t j = 0; j < n; j++) {                                         \
+                float v;                                                               \
+                memcpy(&v, p + j * cs, sizeof v);                                      \
+                dst[j] = (UINT)ieee_f64_to_bits((double)v);                            \
+            }                                                                          \
+        else if (cs == (intptr_t)sizeof(UINT))                                         \
+            memcpy(dst, p, (size_t)n * sizeof(UINT));                                  \
+        else                                                                           \
+            for (intptr_t j = 0; j < n; j++)                                           \
+                memcpy(&dst[j], p + j * cs, sizeof(UINT));                             \
+    }                                                                                  \
+                                                                                       \
+    /* Classifies n patterns (branch-free, so it vectorises) into the stats and   \
+     * splits them into the packed parts: fraction field and sign+exponent      \
+     * field (the scale before c is applied); zeros and specials give 0, 0. */   \
+    MITCHELL_PACK_CLONES static void classify_##NAME(const UINT *u, intptr_t n, UINT *frac, UINT *head,      \
+                                block_stats *st)                                       \
+    {                                                                                  \
+        const UINT absm = (UINT)ieee_abs_mask(EB, FB), fracm = (UINT)ieee_frac_mask(FB); \
+        const UINT inf = (UINT)ieee_inf_bits(EB, FB), minn = (UINT)ieee_min_normal_bits(FB); \
+        UINT special = 0, fmin = (UINT)~(UINT)0, fmax = 0;                             \
+        for (intptr_t j = 0; j < n; j++) { /* masks: all ones or zero */              \
+            UINT mag = u[j] & absm, field = mag >> FB;                                 \
+            UINT nz = (UINT)0 - (UINT)(mag != 0);                                      \
+            UINT out = (UINT)0 - (UINT)((UINT)(mag - minn) >= (UINT)(inf - minn));     \
+            UINT ok = nz & ~out;                                                       \
+            special |= nz & out;                                                       \
+            UINT lo = field | ~ok, hi = field & ok;                                    \
+            fmin = lo < fmin ? lo : fmin;                                              \
+            fmax = hi > fmax ? hi : fmax;                                              \
+            frac[j] = mag & fracm & ok;                                                \
+            head[j] = u[j] & (UINT)~fracm & ok;                                        \
+        }                                                                              \
+        if (special)                                                                   \
+            st->special = 1;                                                           \
+        if (fmax != 0) {                                                               \
+            int64_t bias = ieee_bias(EB);                                              \
+            st->any = 1;                                                               \
+            if ((int64_t)fmin - bias < st->emin) st->emin = (int64_t)fmin - bias;      \
+            if ((int64_t)fmax - bias > st->emax) st->emax = (int64_t)fmax - bias;      \
+        }                                                                              \
+    }                                                                                  \
+                                                                                       \
+    /* B block rows [k0, k0+kc) x columns [j0, j0+nc) in panels of NR columns;    \
+     * sets *c_out = F + 1 + eb_max and applies it to the scales. */              \
+    MITCHELL_PACK_CLONES static void pack_b_##NAME(const mitchell_matrix *B, intptr_t k0, intptr_t kc,       \
+                              intptr_t j0, intptr_t nc, UINT *pb, block_stats *st,     \
+                              int64_t *c_out, UINT *row, UINT *frac, UINT *head)       \
+    {                                                                                  \
+        const UINT absm = (UINT)ieee_abs_mask(EB, FB);                                 \
+        intptr_t panels = (nc + NR - 1) / NR;                                          \
+        stats_init(st);                                                                \
+        for (intptr_t k = 0; k < kc; k++) {                                            \
+            load_row_##NAME(B, k0 + k, j0, nc, row);                                   \
+            for (intptr_t j = nc; j < panels * NR; j++)                                \
+                row[j] = 0;                                                            \
+            classify_##NAME(row, panels * NR, frac, head, st);                         \
+            for (intptr_t p = 0; p < panels; p++) {                                    \
+                UINT *dst = pb + (p * kc + k) * 2 * NR;                                \
+                memcpy(dst, frac + p * NR, NR * sizeof(UINT));                         \
+                memcpy(dst + NR, head + p * NR, NR * sizeof(UINT));                    \
+            }                                                                          \
+        }                                                                              \
+        int64_t c = (int64_t)FB + 1 + (st->any ? st->emax : 0);                        \
+        *c_out = c;                                                                    \
+        if (st->special || (st->any && st->emin - c < ieee_emin(EB)))                  \
+            return; /* general path (conditions 1, 4): the scales are unused */       \
+        const UINT shift = (UINT)((uint64_t)c << FB);                                  \
+        for (intptr_t p = 0; p < panels; p++)                                          \
+            for (intptr_t k = 0; k < kc; k++) {                                        \
+                UINT *scale = pb + (p * kc + k) * 2 * NR + NR;                         \
+                for (intptr_t j = 0; j < NR; j++)                                      \
+                    scale[j] = (scale[j] & absm) ? scale[j] - shift : scale[j];        \
+            }                                                                          \
+    }                                                                                  \
+                                                                                       \
+    /* A block rows [i0, i0+mc) x columns [k0, k0+kc) in panels of MR rows:       \
+     * bits(a) + c 2^F, or 0 for a zero. */                                          \
+    MITCHELL_PACK_CLONES static void pack_a_##NAME(const mitchell_matrix *A, intptr_t i0, intptr_t mc,       \
+                              intptr_t k0, intptr_t kc, int64_t c, UINT *pa,           \
+                              block_stats *st, UINT *row, UINT *frac, UINT *head)      \
+    {                                                                                  \
+        const UINT shift = (UINT)((uint64_t)c << FB);                                  \
+        const UINT absm = (UINT)ieee_abs_mask(EB, FB);                                 \
+        stats_init(st);                                                                \
+        for (intptr_t ip = 0; ip < mc; ip += MR) {                                     \
+            intptr_t mr = MM_MIN(MR, mc - ip);                                         \
+            UINT *panel = pa + (ip / MR) * kc * MR;                                    \
+            for (intptr_t i = 0; i < MR; i++) {                                        \
+                if (i < mr) {                                                          \
+                    load_row_##NAME(A, i0 + ip + i, k0, kc, row);                      \
+                    classify_##NAME(row, kc, frac, head, st);                          \
+                    for (intptr_t k = 0; k < kc; k++)                                  \
+                        panel[k * MR + i] = (head[k] & absm) ? row[k] + shift : 0;     \
+                } else {                                                               \
+                    for (intptr_t k = 0; k < kc; k++)                                  \
+                        panel[k * MR + i] = 0;                                         \
+                }                                                                      \
+            }                                                                          \
+        }                                                                              \
+    }                                                                                  \
+                                                                                       \
+    /* Conditions (1)-(4) of the comment at the top of this file; with `narrow`     \
+     * (float32 operands in the float64 format) also (2) in float32's range. */    \
+    static int block_is_fast_##NAME(const block_stats *sa, const block_stats *sb, int64_t c, \
+                                    int narrow)                                        \
+    {                                                                                  \
+        const int64_t emin = ieee_emin(EB), emax = ieee_emax(EB);                      \
+        const int64_t emin32 = ieee_emin(MITCHELL_F32_EXP_BITS);                       \
+        const int64_t emax32 = ieee_emax(MITCHELL_F32_EXP_BITS);                       \
+        if (sa->special || sb->special)                                                \
+            return 0;                                                                  \
+        if (narrow && sa->any && sb->any                                               \
+            && (sa->emin + sb->emin < emin32 || sa->emax + sb->emax + 1 > emax32))     \
+            return 0;                                                                  \
+        if (sa->any && sb->any                                                         \
+            && (sa->emin + sb->emin < emin || sa->emax + sb->emax + 1 > emax))         \
+            return 0;                                                                  \
+        if (sa->any && (sa->emin + c < emin || sa->emax + c + 1 > emax))               \
+            return 0;                                                                  \
+        if (sb->any && sb->emin - c < emin)                                            \
+            return 0;                                                                  \
+        return 1;                                                                      \
+    }                                                                                  \
+                                                                                       \
+    /* The same products from the scalar kernel, added in the same order. */          \
+    static void general_tile_##NAME(const mitchell_matrix *A, const mitchell_matrix *B, \
+                                    intptr_t i0, intptr_t mr, intptr_t j0, intptr_t nr, \
+                                    intptr_t k0, intptr_t kc, FLT *tile, unsigned *flags) \
+    {                                                                                  \
+        for (intptr_t k = k0; k < k0 + kc; k++)                                        \
+            for (intptr_t i = 0; i < mr; i++)                                          \
+                for (intptr_t j = 0; j < nr; j++)                                      \
+                    tile[i * NR + j] = tile[i * NR + j]                                \
+                                       + product_##NAME(A, B, i0 + i, k, j0 + j, flags); \
+    }                                                                                  \
+                                                                                       \
+    static void tile_load_##NAME(const mitchell_matrix *C, intptr_t i0, intptr_t mr,   \
+                                 intptr_t j0, intptr_t nr, int fresh, FLT *tile)       \
+    {                                                                                  \
+        if (fresh || mr < MR || nr < NR)                                               \
+            for (intptr_t i = 0; i < MR * NR; i++)                                     \
+                tile[i] = 0;                                                           \
+        if (fresh)                                                                     \
+            return;                                                                    \
+        for (intptr_t i = 0; i < mr; i++) {                                            \
+            const char *src = C->data + (i0 + i) * C->rs + j0 * C->cs;                 \
+            if (C->cs == (intptr_t)sizeof(FLT))                                        \
+                memcpy(&tile[i * NR], src, (size_t)nr * sizeof(FLT));                 \
+            else                                                                       \
+                for (intptr_t j = 0; j < nr; j++)                                      \
+                    memcpy(&tile[i * NR + j], src + j * C->cs, sizeof(FLT));           \
+        }                                                                              \
+    }                                                                                  \
+                                                                                       \
+    /* Floating result: the tile is the partial sum; + 0 turns a -0 the zero     \
+     * packing may leave into the +0 of a sum started at +0.  Integer result: the tile \
+     * is an exact partial sum below 2^24, added with int32 wrap-around. */        \
+    static void tile_store_##NAME(const mitchell_matrix *C, intptr_t i0, intptr_t mr,   \
+                                  intptr_t j0, intptr_t nr, int first, FLT *tile)      \
+    {                                                                                  \
+        if (C->type == MITCHELL_MM_I32 && C->cs == (intptr_t)sizeof(int32_t)           \
+            && (uintptr_t)C->data % sizeof(int32_t) == 0 && C->rs % (intptr_t)sizeof(int32_t) == 0) { \
+            for (intptr_t i = 0; i < mr; i++) {                                        \
+                int32_t *dst = (int32_t *)(C->data + (i0 + i) * C->rs) + j0;           \
+                for (intptr_t j = 0; j < nr; j++)                                      \
+                    dst[j] = (int32_t)((first ? 0u : (uint32_t)dst[j])                 \
+                                       + (uint32_t)(int32_t)tile[i * NR + j]);         \
+            }                                                                          \
+            return;                                                                    \
+        }                                                                              \
+        if (C->type == MITCHELL_MM_I32) {                                              \
+            for (intptr_t i = 0; i < mr; i++)                                          \
+                for (intptr_t j = 0; j < nr; j++) {                                    \
+                    char *dst = C->data + (i0 + i) * C->rs + (j0 + j) * C->cs;         \
+                    uint32_t acc = 0;                                                  \
+                    if (!first)                                                        \
+                        memcpy(&acc, dst, sizeof acc);                                 \
+                    acc += (uint32_t)(int32_t)tile[i * NR + j];                        \
+                    memcpy(dst, &acc, sizeof acc);                                     \
+                }                                                                      \
+            return;                                                                    \
+        }                                                                              \
+        for (intptr_t i = 0; i < MR * NR; i++)                                         \
+            tile[i] = tile[i] + (FLT)0;                                                \
+        for (intptr_t i = 0; i < mr; i++) {                                            \
+            char *dst = C->data + (i0 + i) * C->rs + j0 * C->cs;                       \
+            if (C->cs == (intptr_t)sizeof(FLT))                                        \
+                memcpy(dst, &tile[i * NR], (size_t)nr * sizeof(FLT));                 \
+            else                                                                       \
+                for (intptr_t j = 0; j < nr; j++)                                      \
+                    memcpy(dst + j * C->cs, &tile[i * NR + j], sizeof(FLT));           \
+        }                                                                              \
+    }                                                                                  \
+                                                                                       \
+    /* One job: rows [m0, m1) x columns [n0, n1) of C = A B. */                        \
+    int mitchell_gemm_##NAME(intptr_t m0, intptr_t m1, intptr_t n0, intptr_t n1,         \
+                           intptr_t K, const mitchell_matrix *A,                       \
+                           const mitchell_matrix *B, const mitchell_matrix *C,         \
+                           unsigned *flags)                                            \
+    {                                                                                  \
+        const int integer = C->type == MITCHELL_MM_I32;                                \
+        /* K blocks of equal size (at most KC), so no pass over C is a short one */   \
+        const intptr_t kclimit = integer ? MM_MIN(KC, KC_INT) : KC;                    \
+        const intptr_t kcmax = (K + (K + kclimit - 1) / kclimit - 1) / ((K + kclimit - 1) / kclimit); \
+        const intptr_t kcb = MM_MIN(kcmax, K);                                         \
+        const intptr_t ncb = (MM_MIN(NC, n1 - n0) + NR - 1) / NR * NR; /* whole panels */ \
+        const intptr_t mcb = (MM_MIN(MC, m1 - m0) + MR - 1) / MR * MR;                 \
+        size_t bytes_b = ((size_t)kcb * 2 * (size_t)ncb * sizeof(UINT) + 63) / 64 * 64; \
+        size_t bytes_a = ((size_t)kcb * (size_t)mcb * sizeof(UINT) + 63) / 64 * 64;    \
+        UINT *pb = mm_alloc(bytes_b);                                                  \
+        UINT *pa = mm_alloc(bytes_a);                                                  \
+        /* one row of either operand and its two classified parts */                   \
+        size_t row_len = (size_t)(kcb > ncb ? kcb : ncb);                              \
+        UINT *scratch = malloc(3 * row_len * sizeof(UINT));                            \
+        if (pb == NULL || pa == NULL || scratch == NULL) {                             \
+            mm_free(pb);                                                               \
+            mm_free(pa);                                                               \
+            free(scratch);                                                             \
+            return -1;                                                                 \
+        }                                                                              \
+        UINT *row = scratch, *frac = scratch + row_len, *head = scratch + 2 * row_len; \
+        FLT tile[MR * NR];                                                             \
+        /* full tiles of a float result with unit column stride: the kernel works   \
+         * in C itself; otherwise through the tile buffer */                          \
+        const int direct = !integer && C->cs == (intptr_t)sizeof(FLT)                 \
+                           && C->rs % (intptr_t)sizeof(FLT) == 0                      \
+                           && (uintptr_t)C->data % sizeof(FLT) == 0;                  \
+        const mitchell_kernel_##NAME kernel = mitchell_mm_kernels.NAME;                \
+        for (intptr_t jc = n0; jc < n1; jc += NC) {                                    \
+            intptr_t nc = MM_MIN(NC, n1 - jc);                                         \
+            for (intptr_t pc = 0; pc < K; pc += kcmax) {                               \
+                intptr_t kc = MM_MIN(kcmax, K - pc);                                   \
+                int fresh = integer || pc == 0;                                        \
+                block_stats sb, sa;                                                    \
+                int64_t c;                                                             \
+                pack_b_##NAME(B, pc, kc, jc, nc, pb, &sb, &c, row, frac, head);                         \
+                for (intptr_t ic = m0; ic < m1; ic += MC) {                            \
+                    intptr_t mc = MM_MIN(MC, m1 - ic);                                 \
+                    pack_a_##NAME(A, ic, mc, pc, kc, c, pa, &sa, row, frac, head);                      \
+                    int fast = block_is_fast_##NAME(&sa, &sb, c, A->type == MITCHELL_MM_F32 \
+                                                                     && sizeof(UINT) == 8); \
+                    for (intptr_t jr = 0; jr < nc; jr += NR) {                         \
+                        intptr_t nr = MM_MIN(NR, nc - jr);                             \
+                        const UINT *pbp = pb + (jr / NR) * kc * 2 * NR;                \
+                        for (intptr_t ir = 0; ir < mc; ir += MR) {                     \
+                            intptr_t mr = MM_MIN(MR, mc - ir);                         \
+                            const UINT *pap = pa + (ir / MR) * kc * MR;                \
+                            if (fast && direct && mr == MR && nr == NR) {              \
+                                FLT *cp = (FLT *)(C->data + (ic + ir) * C->rs          \
+                                                  + (jc + jr) * C->cs);                \
+                                if (ir + 2 * MR <= mc && !fresh)                       \
+                                    prefetch_tile(cp + MR * (C->rs / (intptr_t)sizeof(FLT)), \
+                                                  C->rs, NR * sizeof(FLT), MR);        \
+                                kernel(kc, pap, pbp, cp, C->rs / (intptr_t)sizeof(FLT), !fresh); \
+                                continue;                                              \
+                            }                                                          \
+                            tile_load_##NAME(C, ic + ir, mr, jc + jr, nr, fresh, tile); \
+                            if (fast)                                                  \
+                                kernel(kc, pap, pbp, tile, NR, 1);                     \
+                            else                                                       \
+                                general_tile_##NAME(A, B, ic + ir, mr, jc + jr, nr, pc, kc, \
+                                                    tile, flags);                      \
+                            tile_store_##NAME(C, ic + ir, mr, jc + jr, nr, pc == 0, tile); \
+                        }                                                              \
+                    }                                                                  \
+                }                                                                      \
+            }                                                                          \
+        }                                                                              \
+        mm_free(pb);                                                                   \
+        mm_free(pa);                                                                   \
+        free(scratch);                                                                 \
+        return 0;                                                                      \
+    }
+
+MITCHELL_DEFINE_FORMAT_DRIVER(f32, uint32_t, float, MITCHELL_F32_EXP_BITS, MITCHELL_F32_FRAC_BITS,
+                              MITCHELL_MR_F32, MITCHELL_NR_F32, KC_F32, MC_F32, NC_F32)
+MITCHELL_DEFINE_FORMAT_DRIVER(f64, uint64_t, double, MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS,
+                              MITCHELL_MR_F64, MITCHELL_NR_F64, KC_F64, MC_F64, NC_F64)
+
+static int is_byte_type(int t)
+{
+    return t == MITCHELL_MM_I8 || t == MITCHELL_MM_U8;
+}
+
+mitchell_gemm_fn mitchell_choose_gemm(const mitchell_matrix *A, const mitchell_matrix *B, const mitchell_matrix *C)
+{
+    if (A->type == MITCHELL_MM_F32 && B->type == MITCHELL_MM_F32)
+        return C->type == MITCHELL_MM_F32 ? mitchell_gemm_f32 : C->type == MITCHELL_MM_F64 ? mitchell_gemm_f64 : NULL;
+    if (A->type == MITCHELL_MM_F64 && B->type == MITCHELL_MM_F64 && C->type == MITCHELL_MM_F64)
+        return mitchell_gemm_f64;
+    if (is_byte_type(A->type) && is_byte_type(B->type) && C->type == MITCHELL_MM_I32)
+        return mitchell_gemm_f32;
+    return NULL;
+}

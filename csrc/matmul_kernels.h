@@ -1,0 +1,54 @@
+/*
+ * Register-tiled micro-kernels of the Mitchell matrix product.
+ *
+ * The packed operands hold each product's ingredients in the form the inner
+ * loop wants.  For normal a and b with a normal Mitchell product,
+ * bits|a| + bits|b| - bits(1) = bits|a| + frac(b) + e(b) 2^F is the bit
+ * pattern of |mitchell(a, b)| (F = fraction width, e = unbiased exponent).
+ * Hence the integer addition  bits(a) + c 2^F + frac(b)  is the bit pattern of
+ *     t = sign(a) |mitchell(a, b)| 2^(c - e(b)),   and
+ *     mitchell(a, b) = t * sign(b) 2^(e(b) - c)
+ * exactly, because multiplying by a power of two only moves the exponent.
+ * So one integer addition and one fused multiply-add per vector of products
+ * accumulate exact Mitchell products: fused or not, the product is exact and
+ * only the addition rounds.
+ *
+ * Packed A ("bits side"), one panel of MR rows:  a[k][i] = bits(a) + c 2^F,
+ *     or 0 for a zero, which makes t subnormal (< 2^emin) so that t * scale
+ *     < 2^(emin - F - 1) vanishes in every addition (see matmul_gemm.c for the
+ *     proof and for the block conditions under which all this is exact).
+ * Packed B ("scale side"), one panel of NR columns: per k, NR fraction
+ *     fields frac(b) then NR scales sign(b) 2^(e(b) - c) (0 for a zero).
+ * Padding rows and columns are packed as zeros.
+ *
+ * A kernel adds the kc products of its panels into the MR x NR tile, in
+ * increasing k, one k at a time per element.
+ */
+#ifndef MITCHELL_MATMUL_KERNELS_H
+#define MITCHELL_MATMUL_KERNELS_H
+
+#include <stdint.h>
+
+#define MITCHELL_MR_F32 5 /* 10 accumulators: slack for the 4-cycle FMA latency */
+#define MITCHELL_NR_F32 16
+#define MITCHELL_MR_F64 5
+#define MITCHELL_NR_F64 8
+
+/* c: the MR x NR tile, rows ldc elements apart; load = 0 starts from +0
+ * instead of reading it.  The stored sums get "+ 0", which only turns a -0
+ * (left by the zero packing) into the +0 a sum starting at +0 gives. */
+typedef void (*mitchell_kernel_f32)(intptr_t kc, const uint32_t *pa, const uint32_t *pb,
+                                    float *c, intptr_t ldc, int load);
+typedef void (*mitchell_kernel_f64)(intptr_t kc, const uint64_t *pa, const uint64_t *pb,
+                                    double *c, intptr_t ldc, int load);
+
+typedef struct {
+    const char *name;
+    mitchell_kernel_f32 f32;
+    mitchell_kernel_f64 f64;
+} mitchell_kernel_table;
+
+/* The kernels in use; set by mitchell_matmul_select (matmul_kernels.c). */
+extern mitchell_kernel_table mitchell_mm_kernels;
+
+#endif

@@ -1,0 +1,291 @@
+"""Every contiguous (SIMD) loop is bit-identical to the strided scalar loop.
+
+The strided loop of csrc/loops.c calls the scalar kernels of csrc/kernels.h
+element by element; the contiguous loops (csrc/contiguous_loops.h, compiled
+once per instruction set) must give the same bits and raise the same
+floating-point flags for every input.  The expected values here therefore
+come from the same ufunc applied to a non-contiguous copy of the operands
+(stride 2 elements), which always takes the scalar path.  Each test runs once
+per instruction set this build and CPU support (``baseline`` everywhere;
+``avx2`` / ``avx512`` on x86-64 CPUs that have them).
+"""
+
+import importlib.util
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import mitchell
+from mitchell import _ufuncs
+
+DTYPES = [np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)]
+BITS = {np.dtype(np.float16): np.dtype(np.uint16),
+        np.dtype(np.float32): np.dtype(np.uint32),
+        np.dtype(np.float64): np.dtype(np.uint64)}
+OPS = {"mul": mitchell.mul, "div": mitchell.div}
+
+# Around every vector and block width (blocks are two vectors: 8 to 64 lanes)
+# plus the lengths named in the issue.
+LENGTHS = [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129,
+           255, 256, 257, 1000]
+
+# numpy's error-callback bit for each FP exception
+FLAG_NAMES = {1: "divide", 2: "overflow", 4: "underflow", 8: "invalid"}
+
+
+@pytest.fixture(params=_ufuncs.simd_available())
+def isa(request):
+    """Select one instruction set for the test, then restore what was active."""
+    previous = _ufuncs.simd_active()
+    assert _ufuncs.select_simd(request.param)
+    assert _ufuncs.simd_active() == request.param
+    yield request.param
+    assert _ufuncs.select_simd(previous)
+
+
+@pytest.fixture(params=DTYPES, ids=lambda d: d.name)
+def dtype(request):
+    return request.param
+
+
+@pytest.fixture(params=sorted(OPS))
+def op(request):
+    return OPS[request.param]
+
+
+def strided_copy(x):
+    """The same values as x, but every other element of a buffer (stride 2)."""
+    x = np.asarray(x)
+    buffer = np.empty(2 * x.size, x.dtype)
+    buffer[::2] = x.ravel()
+    return buffer[::2].reshape(x.shape)
+
+
+def call_with_flags(ufunc, *args, **kwargs):
+    """Result of the call and the set of FP exceptions NumPy saw it raise."""
+    seen = []
+    with np.errstate(all="call", call=lambda kind, flag: seen.append(flag)):
+        result = ufunc(*args, **kwargs)
+    flags = 0
+    for flag in seen:
+        flags |= flag
+    return result, {name for bit, name in FLAG_NAMES.items() if flags & bit}
+
+
+def assert_same_bits(actual, expected):
+    bits = BITS[actual.dtype]
+    a, e = actual.view(bits), expected.view(bits)
+    bad = np.flatnonzero(a != e)
+    assert bad.size == 0, (f"{bad.size} of {a.size} differ; first at {bad[:5]}: "
+                           f"got {[hex(v) for v in a[bad[:5]]]}, "
+                           f"expected {[hex(v) for v in e[bad[:5]]]}")
+
+
+def check_contiguous_matches_strided(ufunc, a, b):
+    """Contiguous loop vs strided loop on the same values: bits and flags."""
+    got, got_flags = call_with_flags(ufunc, a, b)
+    expected, expected_flags = call_with_flags(ufunc, strided_copy(a), strided_copy(b))
+    assert_same_bits(got, expected)
+    assert got_flags == expected_flags
+
+
+def random_bits(rng, dtype, n):
+    """n uniformly random bit patterns: every class of value, in proportion."""
+    bits = BITS[dtype]
+    return rng.integers(0, np.iinfo(bits).max, n, dtype=bits, endpoint=True).view(dtype)
+
+
+def specials(dtype):
+    """Edge values of the format: zeros, inf, NaNs, subnormals, range ends."""
+    info = np.finfo(dtype)
+    bits = BITS[dtype]
+    tiny_sub = np.array(1, bits).view(dtype)
+    values = [0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, tiny_sub, -tiny_sub,
+              info.tiny, info.tiny * 0.75, info.max, -info.max, 1.0, 2.0, 0.5,
+              info.max / 2, info.tiny * 2, info.eps]
+    out = np.array(values, dtype)
+    # a signalling NaN and a NaN with payload (bit patterns)
+    exp_bits, frac_bits = {2: (5, 10), 4: (8, 23), 8: (11, 52)}[dtype.itemsize]
+    inf_bits = ((1 << exp_bits) - 1) << frac_bits
+    nans = np.array([inf_bits | 1, inf_bits | (1 << (frac_bits - 1)) | 5], bits).view(dtype)
+    return np.concatenate([out, nans])
+
+
+def normal_runs(rng, dtype, n):
+    """Long runs of normal values (20% zeros, like ReLU outputs) spanning the
+    whole exponent range, so that some products and quotients overflow or
+    underflow, with a few specials sprinkled in."""
+    info = np.finfo(dtype)
+    log_max = np.log2(float(info.max))
+    x = np.exp2(rng.uniform(-log_max, log_max, n)) * rng.choice([-1.0, 1.0], n)
+    with np.errstate(over="ignore", under="ignore"):
+        x = x.astype(dtype)
+    x[rng.random(n) < 0.2] = 0
+    sp = specials(dtype)
+    where = rng.random(n) < 0.01
+    x[where] = rng.choice(sp, where.sum())
+    return x
+
+
+def test_random_bit_patterns(isa, dtype, op):
+    rng = np.random.default_rng(20261123)
+    a, b = random_bits(rng, dtype, 100_003), random_bits(rng, dtype, 100_003)
+    check_contiguous_matches_strided(op, a, b)
+
+
+def test_float16_every_pattern_against_random_partners(isa, op):
+    """All 65536 float16 patterns as the left and as the right operand."""
+    rng = np.random.default_rng(16)
+    every = np.arange(1 << 16, dtype=np.uint16).view(np.float16)
+    partners = random_bits(rng, np.dtype(np.float16), 1 << 16)
+    check_contiguous_matches_strided(op, every, partners)
+    check_contiguous_matches_strided(op, partners, every)
+
+
+def test_specials_in_normal_runs(isa, dtype, op):
+    rng = np.random.default_rng(7)
+    a, b = normal_runs(rng, dtype, 50_000), normal_runs(rng, dtype, 50_000)
+    check_contiguous_matches_strided(op, a, b)
+
+
+def test_all_special_pairs(isa, dtype, op):
+    sp = specials(dtype)
+    a, b = np.meshgrid(sp, sp)
+    check_contiguous_matches_strided(op, a.ravel().copy(), b.ravel().copy())
+
+
+@pytest.mark.parametrize("n", LENGTHS)
+def test_lengths(isa, dtype, op, n):
+    """Remainders and the padded last block; one special at each position
+    makes a different block fall back to the kernel each time."""
+    rng = np.random.default_rng(n)
+    a, b = normal_runs(rng, dtype, n), normal_runs(rng, dtype, n)
+    check_contiguous_matches_strided(op, a, b)
+    for position in range(0, n, max(1, n // 7)):
+        a_special = a.copy()
+        a_special[position] = np.inf
+        check_contiguous_matches_strided(op, a_special, b)
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_scalar_operand(isa, dtype, op, side):
+    """A 0-d operand reaches the loop with stride 0 (the broadcast loop)."""
+    rng = np.random.default_rng(3)
+    array = normal_runs(rng, dtype, 1001)
+    for scalar in list(specials(dtype)) + list(normal_runs(rng, dtype, 20)):
+        scalar = np.asarray(scalar, dtype)
+        args = (scalar, array) if side == "left" else (array, scalar)
+        strided_args = tuple(x if x.ndim == 0 else strided_copy(x) for x in args)
+        got, got_flags = call_with_flags(op, *args)
+        expected, expected_flags = call_with_flags(op, *strided_args)
+        assert_same_bits(got, expected)
+        assert got_flags == expected_flags
+
+
+@pytest.mark.parametrize("target", ["a", "b"])
+def test_out_aliases_an_input(isa, dtype, op, target):
+    """out=a: a block that falls back to the kernel must still read its inputs."""
+    rng = np.random.default_rng(11)
+    a, b = normal_runs(rng, dtype, 5000), normal_runs(rng, dtype, 5000)
+    expected, expected_flags = call_with_flags(op, strided_copy(a), strided_copy(b))
+    out = a if target == "a" else b
+    got, got_flags = call_with_flags(op, a, b, out=out)
+    assert got is out
+    assert_same_bits(out, expected)
+    assert got_flags == expected_flags
+
+
+@pytest.mark.parametrize("n", [2, 3, 17, 33, 64, 65, 300])
+def test_accumulate_feeds_each_result_into_the_next(isa, dtype, op, n):
+    """accumulate hands the loop out = a + 1 element: a partial overlap that
+    must be computed in order (expected values: one 0-d call per step)."""
+    rng = np.random.default_rng(n)
+    x = np.exp2(rng.uniform(-2, 2, n)).astype(dtype)
+    x[n // 2] = 0  # mul: zeros from here on; div: x / 0 raises divide by zero
+    expected, expected_flags = [x[0]], set()
+    for value in x[1:]:
+        step, flags = call_with_flags(op, expected[-1], value)
+        expected.append(step)
+        expected_flags |= flags
+    got, got_flags = call_with_flags(op.accumulate, x)
+    assert_same_bits(got, np.array(expected, dtype))
+    assert got_flags == expected_flags
+
+
+@pytest.mark.parametrize("dtype", [np.dtype(np.float32), np.dtype(np.float64)], ids=str)
+def test_large_output_streaming_stores(isa, dtype, op):
+    """Outputs of 16 MiB and more are written with streaming stores after a
+    head that aligns the output; an output view one element off alignment
+    exercises the head, and specials make some blocks fall back."""
+    rng = np.random.default_rng(17)
+    n = (16 << 20) // dtype.itemsize + 45
+    a, b = normal_runs(rng, dtype, n), normal_runs(rng, dtype, n)
+    expected, expected_flags = call_with_flags(op, strided_copy(a), strided_copy(b))
+    for offset in [0, 1]:
+        out = np.empty(n + 1, dtype)[offset:offset + n]
+        got, got_flags = call_with_flags(op, a, b, out=out)
+        assert_same_bits(got, expected)
+        assert got_flags == expected_flags
+
+
+def test_flags_raise_under_errstate(isa, op):
+    """The same exceptions reach np.errstate(all='raise') from both paths."""
+    a = np.float32([3e38, 1.0, 1e-30, 0.0, 2.0] * 10)
+    b = np.float32([3e38, 0.0, 1e-30, 0.0, np.inf] * 10)
+    for args in [(a, b), (strided_copy(a), strided_copy(b))]:
+        with np.errstate(all="raise"), pytest.raises(FloatingPointError):
+            op(*args)
+
+
+def test_plain_values_raise_no_flags(isa, dtype, op):
+    """Normal operands with normal results and zeros: no warning at all."""
+    rng = np.random.default_rng(5)
+    a = np.exp2(rng.uniform(-4, 4, 4099)).astype(dtype)
+    a[::5] = 0
+    b = np.exp2(rng.uniform(-4, 4, 4099)).astype(dtype)
+    with np.errstate(all="raise"):
+        op(a, b)
+
+
+def test_environment_variable_forces_the_portable_path():
+    """MITCHELL_SIMD=baseline (what CI sets for its second run) is honoured at import."""
+    code = "import mitchell._ufuncs as u, mitchell; print(u.simd_active())"
+    env = dict(os.environ, MITCHELL_SIMD="baseline")
+    root = pathlib.Path(mitchell.__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=root,
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "baseline"
+
+
+def test_unknown_instruction_set_is_refused():
+    previous = _ufuncs.simd_active()
+    try:
+        assert not _ufuncs.select_simd("no-such-isa")
+        assert _ufuncs.simd_active() == _ufuncs.simd_available()[-1]  # automatic
+    finally:
+        assert _ufuncs.select_simd(previous)
+
+
+def load_emulation():
+    path = pathlib.Path(__file__).resolve().parent.parent / "bench" / "emulation.py"
+    spec = importlib.util.spec_from_file_location("mitchell_bench_emulation", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_benchmark_emulation_matches_on_normal_inputs(dtype, name):
+    """The pure-NumPy baseline of bench/ computes the same function where it
+    claims to (normal or zero operands, normal results)."""
+    emulation = load_emulation()
+    rng = np.random.default_rng(2)
+    # exponents within +-4 of 0: products and quotients stay normal in float16
+    a = (np.exp2(rng.uniform(-4, 4, 10_000)) * rng.choice([-1, 1], 10_000)).astype(dtype)
+    b = (np.exp2(rng.uniform(-4, 4, 10_000)) * rng.choice([-1, 1], 10_000)).astype(dtype)
+    a[rng.random(a.size) < 0.2] = 0
+    assert_same_bits(getattr(emulation, name)(a, b), OPS[name](a, b))
