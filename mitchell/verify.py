@@ -144,9 +144,10 @@ def _sweep_record(op, fmt, kernel, injected, backend, workers, task_limit, bar):
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
                                                     initargs=init_args) as pool:
             futures = [pool.submit(_worker_run, c.start, c.stop) for c in chunks]
-            for i, future in enumerate(concurrent.futures.as_completed(futures)):
-                total += future.result()
+            for i, _ in enumerate(concurrent.futures.as_completed(futures)):
                 bar.update(i + 1, len(chunks))
+            for future in futures:  # merged in task order: the sums do not depend on timing
+                total += future.result()
     return _partial_record(op, fmt, total, task_limit is not None)
 
 

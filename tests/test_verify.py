@@ -101,7 +101,7 @@ def test_sweep_in_two_worker_processes_matches_one():
     two = verify.verify_op("div", "float16", workers=2, task_limit=2)
     for key in ("pairs_run", "count", "max_error", "min_error", "rule_mismatches", "flag_mismatches"):
         assert one[key] == two[key], key
-    assert two["mean_error"] == pytest.approx(one["mean_error"], rel=1e-12)
+    assert two["mean_error"] == one["mean_error"]  # partial results are merged in task order
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
