@@ -10,6 +10,7 @@ import sys
 # subcommand -> (module implementing add_arguments(parser) and run(args), help)
 SUBCOMMANDS = {
     "demo": ("mitchell._demo", "a few Mitchell products next to the exact ones"),
+    "verify": ("mitchell.verify", "certify the 1/9 and 1/8 error ceilings from the shipped kernels"),
     "bench": ("mitchell._bench", "speed of mitchell.mul/div relative to np.multiply/np.divide"),
 }
 
