@@ -318,12 +318,13 @@ def test_docstring_examples(module):
 
 
 def test_default_plan(monkeypatch):
-    # C: every format with a loop but float64; numba: only the float32 certificate by default
+    # C: the float16 sweep and the float32 certificate; numba: only the float32 certificate by default
     monkeypatch.setattr(formats, "available_backends", lambda: ["c", "numba"])
     monkeypatch.setattr(formats, "available_dtypes", lambda backend: ["float16", "bfloat16", "float32", "float64"])
     plan = verify.default_plan()
-    assert plan == [("c", d, op) for d in ("float16", "bfloat16", "float32") for op in ("mul", "div")] + \
+    assert plan == [("c", d, op) for d in ("float16", "float32") for op in ("mul", "div")] + \
         [("numba", "float32", "mul"), ("numba", "float32", "div")]
     assert verify.default_plan(backends=["numba"], ops=["div"]) == [
-        ("numba", d, "div") for d in ("float16", "bfloat16", "float32")]
+        ("numba", d, "div") for d in ("float16", "float32")]
+    assert verify.default_plan(dtypes=["bfloat16"], backends=["c"], ops=["mul"]) == [("c", "bfloat16", "mul")]
     assert verify.default_plan(dtypes=["float64"], backends=["c"]) == [("c", "float64", "mul"), ("c", "float64", "div")]
