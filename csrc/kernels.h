@@ -79,6 +79,40 @@ MITCHELL_INLINE uint64_t mitchell_encode(uint64_t sign, int64_t E, uint64_t M,
     return sign | q;
 }
 
+/*
+ * L = log(a) + log(b) and L = log(a) - log(b) of two finite nonzero
+ * magnitudes, in fixed point: returns floor(L) and stores the fraction field
+ * of frac(L) in *M.  Shared by every format's general path.
+ */
+MITCHELL_INLINE int64_t mitchell_log_sum(uint64_t ma, uint64_t mb, unsigned eb, unsigned fb, uint64_t *M)
+{
+    int64_t ea, eb_;
+    uint64_t fa = mitchell_decode(ma, eb, fb, &ea);
+    uint64_t fb_ = mitchell_decode(mb, eb, fb, &eb_);
+    int64_t E = ea + eb_;
+    *M = fa + fb_;
+    if (*M >= ieee_implicit_one(fb)) { /* frac(L) wrapped: carry into floor(L) */
+        E += 1;
+        *M -= ieee_implicit_one(fb);
+    }
+    return E;
+}
+
+MITCHELL_INLINE int64_t mitchell_log_difference(uint64_t ma, uint64_t mb, unsigned eb, unsigned fb, uint64_t *M)
+{
+    int64_t ea, eb_;
+    uint64_t fa = mitchell_decode(ma, eb, fb, &ea);
+    uint64_t fb_ = mitchell_decode(mb, eb, fb, &eb_);
+    int64_t E = ea - eb_;
+    if (fa >= fb_) {
+        *M = fa - fb_;
+    } else { /* frac(L) negative: borrow from floor(L) */
+        E -= 1;
+        *M = fa + ieee_implicit_one(fb) - fb_;
+    }
+    return E;
+}
+
 /* Everything the one-addition fast path does not cover: specials, subnormal
  * operands, and results outside the normal range. */
 static uint64_t mitchell_mul_general(uint64_t a, uint64_t b, unsigned eb, unsigned fb, unsigned *flags)
@@ -99,15 +133,8 @@ static uint64_t mitchell_mul_general(uint64_t a, uint64_t b, unsigned eb, unsign
     if (ma == 0 || mb == 0)
         return sign;
 
-    int64_t ea, eb_;
-    uint64_t fa = mitchell_decode(ma, eb, fb, &ea);
-    uint64_t fb_ = mitchell_decode(mb, eb, fb, &eb_);
-    int64_t E = ea + eb_;
-    uint64_t M = fa + fb_;
-    if (M >= ieee_implicit_one(fb)) { /* frac(L) wrapped: carry into floor(L) */
-        E += 1;
-        M -= ieee_implicit_one(fb);
-    }
+    uint64_t M;
+    int64_t E = mitchell_log_sum(ma, mb, eb, fb, &M);
     return mitchell_encode(sign, E, M, eb, fb, flags);
 }
 
@@ -139,17 +166,8 @@ static uint64_t mitchell_div_general(uint64_t a, uint64_t b, unsigned eb, unsign
     if (ma == 0)
         return sign;
 
-    int64_t ea, eb_;
-    uint64_t fa = mitchell_decode(ma, eb, fb, &ea);
-    uint64_t fb_ = mitchell_decode(mb, eb, fb, &eb_);
-    int64_t E = ea - eb_;
     uint64_t M;
-    if (fa >= fb_) {
-        M = fa - fb_;
-    } else { /* frac(L) negative: borrow from floor(L) */
-        E -= 1;
-        M = fa + ieee_implicit_one(fb) - fb_;
-    }
+    int64_t E = mitchell_log_difference(ma, mb, eb, fb, &M);
     return mitchell_encode(sign, E, M, eb, fb, flags);
 }
 
@@ -231,15 +249,8 @@ MITCHELL_INLINE uint64_t mitchell_mul_fn_bits(uint64_t a, uint64_t b, unsigned e
         return nan;
     if (ma == 0 || mb == 0)
         return sign;
-    int64_t ea, eb_;
-    uint64_t fa = mitchell_decode(ma, eb, fb, &ea);
-    uint64_t fb_ = mitchell_decode(mb, eb, fb, &eb_);
-    int64_t E = ea + eb_;
-    uint64_t M = fa + fb_;
-    if (M >= ieee_implicit_one(fb)) {
-        E += 1;
-        M -= ieee_implicit_one(fb);
-    }
+    uint64_t M;
+    int64_t E = mitchell_log_sum(ma, mb, eb, fb, &M);
     return mitchell_fn_encode(sign, E, M, eb, fb, flags);
 }
 
@@ -256,17 +267,8 @@ MITCHELL_INLINE uint64_t mitchell_div_fn_bits(uint64_t a, uint64_t b, unsigned e
     }
     if (ma == 0)
         return sign;
-    int64_t ea, eb_;
-    uint64_t fa = mitchell_decode(ma, eb, fb, &ea);
-    uint64_t fb_ = mitchell_decode(mb, eb, fb, &eb_);
-    int64_t E = ea - eb_;
     uint64_t M;
-    if (fa >= fb_) {
-        M = fa - fb_;
-    } else {
-        E -= 1;
-        M = fa + ieee_implicit_one(fb) - fb_;
-    }
+    int64_t E = mitchell_log_difference(ma, mb, eb, fb, &M);
     return mitchell_fn_encode(sign, E, M, eb, fb, flags);
 }
 

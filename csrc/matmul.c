@@ -13,6 +13,7 @@
 #include "matmul_gemm.h"
 #include "matmul_kernels.h"
 #include "kernels.h"
+#include "fpflags.h"
 
 #include <fenv.h>
 #include <string.h>
@@ -224,21 +225,6 @@ int mitchell_matmul_get_threads(void)
     return g_threads;
 }
 
-static void raise_flags(int flags)
-{
-    int excepts = 0;
-    if (flags & MITCHELL_FLAG_INVALID)
-        excepts |= FE_INVALID;
-    if (flags & MITCHELL_FLAG_DIVIDE)
-        excepts |= FE_DIVBYZERO;
-    if (flags & MITCHELL_FLAG_OVERFLOW)
-        excepts |= FE_OVERFLOW;
-    if (flags & MITCHELL_FLAG_UNDERFLOW)
-        excepts |= FE_UNDERFLOW;
-    if (excepts)
-        feraiseexcept(excepts);
-}
-
 /*
  * gufunc loops for (n?,k),(k,m?)->(n?,m?): dimensions = [batch, n, k, m];
  * steps = [3 batch strides, a: n,k, b: k,m, c: n,m].  A missing (1-D)
@@ -255,7 +241,7 @@ static void raise_flags(int flags)
         mitchell_matrix C = {args[2], steps[7], steps[8], TC};                         \
         int r = matmul_batch(dimensions[0], steps, dimensions[1], dimensions[3],       \
                              dimensions[2], &A, &B, &C, g_threads);                    \
-        raise_flags(r < 0 ? (int)MITCHELL_FLAG_INVALID : r);                              \
+        mitchell_raise_flags(r < 0 ? MITCHELL_FLAG_INVALID : (unsigned)r);            \
     }
 
 MITCHELL_DEFINE_MM_LOOP(f32, MITCHELL_MM_F32, MITCHELL_MM_F32, MITCHELL_MM_F32)
