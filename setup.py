@@ -30,7 +30,9 @@ ufuncs = Extension(
     depends=["csrc/ieee754.h", "csrc/kernels.h", "csrc/loops.h", "csrc/contiguous.h",
              "csrc/contiguous_loops.h", "csrc/fpflags.h", "csrc/strided_loop.h",
              "csrc/integer_loops.h", "csrc/float8_loops.h"],
-    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_25_API_VERSION")],
+    # NumPy 2's C API: the promoters of the ml_dtypes loops (_ufuncs.pyx)
+    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_25_API_VERSION"),
+                   ("NPY_TARGET_VERSION", "NPY_2_0_API_VERSION")],
 )
 
 matmul = Extension(

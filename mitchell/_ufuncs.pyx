@@ -163,6 +163,63 @@ cdef int _register(ufunc, int typenum, PyUFuncGenericFunction loop) except -1:
     return PyUFunc_RegisterLoopForType(ufunc, typenum, loop, types, NULL)
 
 
+# Python floats are "weak" (NEP 50): bfloat16 * 2.0 has whatever dtype NumPy
+# promotes the pair to, which ml_dtypes decides (bfloat16 from ml_dtypes 0.7 on,
+# float32 before).  The legacy type resolver cannot see that a float operand
+# was a Python float and would always pick the float32 loop, so the user
+# formats get a promoter that asks NumPy to promote the pair.
+cdef extern from *:
+    """
+    #include <numpy/dtype_api.h>
+    #if NPY_FEATURE_VERSION < NPY_2_0_API_VERSION
+    #error "promoters need NumPy's 2.0 C API (NPY_TARGET_VERSION in setup.py)"
+    #endif
+    /* Registered for (format, Python float) and (Python float, format). */
+    static int mitchell_common_dtype_promoter(PyObject *ufunc,
+            PyArray_DTypeMeta *const op_dtypes[], PyArray_DTypeMeta *const signature[],
+            PyArray_DTypeMeta *new_op_dtypes[])
+    {
+        (void)ufunc;
+        /* The format's rule first, whichever side the Python float is on:
+         * PyArray_CommonDType asks its first argument first, and the Python
+         * float's own rule knows only NumPy's types (it answers float32). */
+        PyArray_DTypeMeta *fmt = op_dtypes[0], *other = op_dtypes[1];
+        if (fmt == &PyArray_PyFloatDType) {
+            fmt = op_dtypes[1];
+            other = op_dtypes[0];
+        }
+        PyArray_DTypeMeta *common = PyArray_CommonDType(fmt, other);
+        if (common == NULL)
+            return -1;
+        for (int i = 0; i < 3; i++) {
+            new_op_dtypes[i] = signature[i] != NULL ? signature[i] : common;
+            Py_INCREF(new_op_dtypes[i]);
+        }
+        Py_DECREF(common);
+        return 0;
+    }
+    static PyObject *mitchell_common_dtype_promoter_capsule(void)
+    {
+        return PyCapsule_New((void *)&mitchell_common_dtype_promoter, "numpy._ufunc_promoter", NULL);
+    }
+    static PyObject *mitchell_python_float_dtype(void)
+    {
+        Py_INCREF((PyObject *)&PyArray_PyFloatDType);
+        return (PyObject *)&PyArray_PyFloatDType;
+    }
+    """
+    object mitchell_common_dtype_promoter_capsule()
+    object mitchell_python_float_dtype()
+    int PyUFunc_AddPromoter(object ufunc, object dtypes, object promoter) except -1
+
+
+cdef _add_python_float_promoters(ufunc, int typenum):
+    dtype_class = type(cnp.PyArray_DescrFromType(typenum))
+    python_float = mitchell_python_float_dtype()
+    for dtypes in ((dtype_class, python_float, None), (python_float, dtype_class, None)):
+        PyUFunc_AddPromoter(ufunc, dtypes, mitchell_common_dtype_promoter_capsule())
+
+
 def register_ml_dtypes(int bfloat16, int float8_e4m3fn, int float8_e5m2):
     """Register the (T, T) -> T loops of ml_dtypes' formats, given their type numbers.
 
@@ -176,6 +233,9 @@ def register_ml_dtypes(int bfloat16, int float8_e4m3fn, int float8_e5m2):
     _register(div, float8_e4m3fn, <PyUFuncGenericFunction>mitchell_loop_div_f8e4m3fn)
     _register(mul, float8_e5m2, <PyUFuncGenericFunction>mitchell_loop_mul_f8e5m2)
     _register(div, float8_e5m2, <PyUFuncGenericFunction>mitchell_loop_div_f8e5m2)
+    for ufunc in (mul, div):
+        for typenum in (bfloat16, float8_e4m3fn, float8_e5m2):
+            _add_python_float_promoters(ufunc, typenum)
 
 
 # ml_dtypes' formats get their loops as soon as this module exists, whichever

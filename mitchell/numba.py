@@ -453,24 +453,31 @@ for _name in _INT_TYPES:
 # uint16 loop of the float16 kernel, whose bits it reads and writes.
 
 
-def _ufunc_c_api():
-    """NumPy's ufunc C-API table (the array `import_umath()` fills in C)."""
+def _c_api(capsule_name):
+    """One of NumPy's C-API tables (the arrays `import_umath()` and `import_array()` fill in C)."""
     import ctypes
 
-    try:
-        from numpy._core import _multiarray_umath
-    except ImportError:  # NumPy < 2
-        from numpy.core import _multiarray_umath
+    from numpy._core import _multiarray_umath
 
     get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
     get_pointer.restype = ctypes.c_void_p
     get_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
-    return ctypes.cast(get_pointer(_multiarray_umath._UFUNC_API, None), ctypes.POINTER(ctypes.c_void_p))
+    capsule = getattr(_multiarray_umath, capsule_name)
+    return ctypes.cast(get_pointer(capsule, None), ctypes.POINTER(ctypes.c_void_p))
 
 
-# Indices in NumPy's ufunc API table (numpy/__ufunc_api.h), stable since 1.0.
+def _ufunc_c_api():
+    return _c_api("_UFUNC_API")
+
+
+# Indices in NumPy's ufunc API table (numpy/__ufunc_api.h): the first two are
+# stable since 1.0, PyUFunc_AddPromoter exists from NumPy 2.0 on.
 _API_FROM_FUNC_AND_DATA = 1
 _API_REGISTER_LOOP_FOR_TYPE = 2
+_API_ADD_PROMOTER = 44
+# PyArray_PyFloatDType, the DType of Python floats, in the array API table
+# (numpy/_public_dtype_api_table.h: PyArray_API + 320, entry 36).
+_API_PYFLOAT_DTYPE = 320 + 36
 _IDENTITY = {1: 1, None: -1}  # PyUFunc_One, PyUFunc_None
 
 # Everything NumPy's ufunc objects point to but do not own: the compiled
@@ -610,6 +617,43 @@ def _register_ml_dtypes(ufunc, op):
         loop = _compile_loop(globals()[f"{op}_{kernel}_bits"], uint, uint)
         if register(ufunc, typenum, loop, arg_types, None) < 0:
             raise RuntimeError(f"could not register the {name} loop of mitchell.numba.{op}")
+        _add_python_float_promoters(ufunc, np.dtype(getattr(ml_dtypes, name)))
+
+
+def _add_python_float_promoters(ufunc, dtype):
+    """Promote (dtype, Python float) as NumPy does, like the C backend's promoter.
+
+    Python floats are weak (NEP 50) and the legacy type resolution cannot see
+    them, so it would pick the float32 loop where np.multiply keeps the format
+    (ml_dtypes >= 0.7).  The format's own answer is fixed once it is imported,
+    so the promoter only hands out the DTypes computed here.
+    """
+    import ctypes
+
+    fmt = type(dtype)
+    common = type(np.result_type(dtype, 0.0))  # the format's rule first, as np.multiply
+    python_float = ctypes.cast(_c_api("_ARRAY_API")[_API_PYFLOAT_DTYPE], ctypes.py_object).value
+    incref = ctypes.pythonapi.Py_IncRef
+    incref.argtypes = [ctypes.c_void_p]
+
+    @ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p),
+                      ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p))
+    def promoter(_ufunc, _op_dtypes, signature, new_op_dtypes):
+        for i in range(3):  # new references; a DType fixed by the caller wins
+            new_op_dtypes[i] = signature[i] or id(common)
+            incref(new_op_dtypes[i])
+        return 0
+
+    capsule_new = ctypes.pythonapi.PyCapsule_New
+    capsule_new.restype = ctypes.py_object
+    capsule_new.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]
+    add_promoter = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.py_object, ctypes.py_object,
+                                     ctypes.py_object)(_ufunc_c_api()[_API_ADD_PROMOTER])
+    _KEEPALIVE.append((promoter, common))
+    for dtypes in ((fmt, python_float, None), (python_float, fmt, None)):
+        capsule = capsule_new(ctypes.cast(promoter, ctypes.c_void_p), b"numpy._ufunc_promoter", None)
+        if add_promoter(ufunc, dtypes, capsule) < 0:
+            raise RuntimeError(f"could not add the Python float promoter of {dtype}")
 
 
 _UFUNCS = {}

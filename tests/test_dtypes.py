@@ -115,6 +115,8 @@ def test_mixed_types_promote_like_numpy(backend, name, other):
     x = np.array([1.5, 3.0], getattr(ml_dtypes, name))
     y = 2.0 if other == "python float" else np.array([1.5, 2.0], getattr(ml_dtypes, other, other))
     assert backend.mul(x, y).dtype == np.multiply(x, y).dtype
+    assert backend.mul(y, x).dtype == np.multiply(y, x).dtype
+    assert backend.div(y, x).dtype == np.divide(y, x).dtype
 
 
 @pytest.mark.parametrize("op", OPS)
