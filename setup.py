@@ -40,7 +40,7 @@ matmul = Extension(
     sources=["mitchell/_matmul.pyx", "csrc/matmul.c", "csrc/matmul_gemm.c", "csrc/matmul_kernels.c"],
     include_dirs=["csrc", numpy.get_include()],
     depends=["csrc/ieee754.h", "csrc/kernels.h", "csrc/matmul.h", "csrc/matmul_gemm.h",
-             "csrc/matmul_kernels.h", "csrc/fpflags.h"],
+             "csrc/matmul_kernels.h", "csrc/matmul_team.h", "csrc/fpflags.h"],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_25_API_VERSION")],
     # the worker threads of the matrix product (none on Windows)
     libraries=[] if sys.platform == "win32" else ["pthread"],

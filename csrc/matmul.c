@@ -12,6 +12,7 @@
 #include "matmul.h"
 #include "matmul_gemm.h"
 #include "matmul_kernels.h"
+#include "matmul_team.h"
 #include "kernels.h"
 #include "fpflags.h"
 
@@ -23,36 +24,36 @@
 #define MITCHELL_HAVE_PTHREADS 1
 #endif
 
-#define MAX_THREADS 256
+#define MAX_THREADS MITCHELL_MAX_THREADS
 
 /* Below this many products per thread, another thread costs more than it saves. */
 #define MIN_PRODUCTS_PER_THREAD ((int64_t)1 << 21)
 
-#define MM_MIN(a, b) ((a) < (b) ? (a) : (b))
-
 /*
- * The work of one call, cut into units that the threads claim one at a time
- * from a shared counter, so a thread slowed down by other processes simply
- * claims fewer.  A unit is either one whole product of the batch, or a range
- * of rows (or columns) of product `item`.
+ * The work of one call.  Either the threads share out whole products of the
+ * batch, claiming them one at a time from a shared counter (so a thread
+ * slowed down by other processes simply claims fewer), or, with `team`, they
+ * all compute product `item` together (matmul_team.h).
  */
 typedef struct {
     mitchell_gemm_fn gemm;
     intptr_t M, N, K;
     const intptr_t *outer; /* byte strides between batch items of A, B, C */
     mitchell_matrix A, B, C;
-    intptr_t units, item, chunk; /* chunk = 0: a unit is a batch item */
-    int split_rows;
-    intptr_t next;               /* the next unclaimed unit (atomic) */
+    intptr_t count;        /* batch items */
+    intptr_t next;         /* the next unclaimed item (atomic) */
+    mitchell_team *team;
+    intptr_t item;
 } mm_work;
 
 typedef struct {
     mm_work *work;
+    int rank;
     unsigned flags;
     int status;
 } mm_job;
 
-static intptr_t claim_unit(mm_work *w)
+static intptr_t claim_item(mm_work *w)
 {
 #if defined(__GNUC__) || defined(__clang__)
     return __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
@@ -71,6 +72,15 @@ static unsigned hardware_flags(void)
     return flags;
 }
 
+static int run_item(mm_work *w, intptr_t b, mm_job *job)
+{
+    mitchell_matrix A = w->A, B = w->B, C = w->C;
+    A.data += b * w->outer[0];
+    B.data += b * w->outer[1];
+    C.data += b * w->outer[2];
+    return w->gemm(0, w->M, 0, w->N, w->K, &A, &B, &C, &job->flags, w->team, w->team ? job->rank : 0);
+}
+
 static void run_job(mm_job *job)
 {
     mm_work *w = job->work;
@@ -78,22 +88,16 @@ static void run_job(mm_job *job)
     fegetexceptflag(&saved, FE_ALL_EXCEPT);
     feclearexcept(FE_ALL_EXCEPT);
     job->status = 0;
-    for (intptr_t u = claim_unit(w); u < w->units && job->status == 0; u = claim_unit(w)) {
-        intptr_t b = w->chunk ? w->item : u;
-        intptr_t m0 = 0, m1 = w->M, n0 = 0, n1 = w->N;
-        if (w->chunk && w->split_rows) {
-            m0 = u * w->chunk;
-            m1 = MM_MIN(w->M, m0 + w->chunk);
-        } else if (w->chunk) {
-            n0 = u * w->chunk;
-            n1 = MM_MIN(w->N, n0 + w->chunk);
-        }
-        mitchell_matrix A = w->A, B = w->B, C = w->C;
-        A.data += b * w->outer[0];
-        B.data += b * w->outer[1];
-        C.data += b * w->outer[2];
-        job->status = w->gemm(m0, m1, n0, n1, w->K, &A, &B, &C, &job->flags);
-    }
+#ifdef MITCHELL_HAVE_TEAMS
+    if (w->team != NULL) {
+        /* the team's size is final once every member thread exists */
+        while (__atomic_load_n(&w->team->size, __ATOMIC_ACQUIRE) == 0)
+            sched_yield();
+        job->status = run_item(w, w->item, job);
+    } else
+#endif
+        for (intptr_t b = claim_item(w); b < w->count && job->status == 0; b = claim_item(w))
+            job->status = run_item(w, b, job);
     job->flags |= hardware_flags();
     fesetexceptflag(&saved, FE_ALL_EXCEPT);
 }
@@ -112,6 +116,7 @@ static int run_work(mm_work *work, int n)
     mm_job jobs[MAX_THREADS];
     for (int t = 0; t < n; t++) {
         jobs[t].work = work;
+        jobs[t].rank = t;
         jobs[t].flags = 0;
         jobs[t].status = 0;
     }
@@ -121,6 +126,10 @@ static int run_work(mm_work *work, int n)
     for (; started < n - 1; started++)
         if (pthread_create(&threads[started], NULL, run_job_thread, &jobs[started + 1]) != 0)
             break; /* the threads that did start, and this one, do all the work */
+#endif
+#ifdef MITCHELL_HAVE_TEAMS
+    if (work->team != NULL)
+        __atomic_store_n(&work->team->size, started + 1, __ATOMIC_RELEASE);
 #endif
     run_job(&jobs[0]);
 #ifdef MITCHELL_HAVE_PTHREADS
@@ -145,17 +154,12 @@ static void fill_zero(intptr_t count, const intptr_t *outer, intptr_t M, intptr_
                 memset(C->data + b * outer[2] + i * C->rs + j * C->cs, 0, size);
 }
 
-/* Row or column ranges per thread when one product is split: enough units to
- * even out threads that run at different speeds, few enough that the B blocks
- * each unit packs for itself stay a small cost. */
-#define UNITS_PER_THREAD 3
-
 /*
  * A batch of `count` products whose operands are `outer` bytes apart.  Many
- * small products are shared out whole among the threads; a large one is
- * split by rows (or by columns when it is wider than tall).  Each output
- * element is computed by one thread in the fixed order, so the thread count
- * never changes a result.
+ * small products are shared out whole among the threads; fewer products than
+ * threads are computed one after the other, each by a team of all threads.
+ * Each output element gets its products added in the fixed order whichever
+ * thread adds them, so the thread count never changes a result.
  */
 static int matmul_batch(intptr_t count, const intptr_t *outer, intptr_t M, intptr_t N, intptr_t K,
                         const mitchell_matrix *A, const mitchell_matrix *B,
@@ -176,32 +180,24 @@ static int matmul_batch(intptr_t count, const intptr_t *outer, intptr_t M, intpt
         T = (int)(products / (double)MIN_PRODUCTS_PER_THREAD);
     if (T < 1)
         T = 1;
-    mm_work work = {gemm, M, N, K, outer, *A, *B, *C, count, 0, 0, 1, 0};
-    if (T == 1 || count >= T)
-        return run_work(&work, count < T ? (int)count : T);
-    /* few large products: split each one, on multiples of the tile sides so
-     * that no unit gets an avoidable edge tile */
-    const intptr_t unit_rows = MITCHELL_MR_F32 == MITCHELL_MR_F64 ? MITCHELL_MR_F32
-                                                                  : MITCHELL_MR_F32 * MITCHELL_MR_F64;
-    const intptr_t unit_cols = MITCHELL_NR_F32 % MITCHELL_NR_F64 == 0 ? MITCHELL_NR_F32
-                                                                   : MITCHELL_NR_F32 * MITCHELL_NR_F64;
-    work.split_rows = M >= N;
-    intptr_t extent = work.split_rows ? M : N, unit = work.split_rows ? unit_rows : unit_cols;
-    intptr_t pieces = (intptr_t)T * UNITS_PER_THREAD;
-    work.chunk = ((extent + pieces - 1) / pieces + unit - 1) / unit * unit;
-    work.units = (extent + work.chunk - 1) / work.chunk;
-    if (T > work.units)
-        T = (int)work.units;
-    unsigned flags = 0;
-    for (intptr_t b = 0; b < count; b++) {
-        work.item = b;
-        work.next = 0;
-        int r = run_work(&work, T);
-        if (r < 0)
-            return -1;
-        flags |= (unsigned)r;
+    mm_work work = {gemm, M, N, K, outer, *A, *B, *C, count, 0, NULL, 0};
+#ifdef MITCHELL_HAVE_TEAMS
+    if (T > 1 && count < T) {
+        unsigned flags = 0;
+        for (intptr_t b = 0; b < count; b++) {
+            mitchell_team team;
+            memset(&team, 0, sizeof team); /* size 0 until the members exist */
+            work.team = &team;
+            work.item = b;
+            int r = run_work(&work, T);
+            if (r < 0)
+                return -1;
+            flags |= (unsigned)r;
+        }
+        return (int)flags;
     }
-    return (int)flags;
+#endif
+    return run_work(&work, count < T ? (int)count : T);
 }
 
 int mitchell_matmul(intptr_t M, intptr_t N, intptr_t K, const mitchell_matrix *A,

@@ -36,6 +36,7 @@
  */
 #include "matmul_gemm.h"
 #include "matmul_kernels.h"
+#include "matmul_team.h"
 #include "kernels.h"
 
 #include <stdlib.h>
@@ -69,11 +70,7 @@
 
 #define MM_MIN(a, b) ((a) < (b) ? (a) : (b))
 
-typedef struct {
-    int special;             /* an inf, NaN or subnormal was seen */
-    int any;                 /* a finite nonzero was seen */
-    int64_t emin, emax;      /* unbiased exponent range of the nonzeros */
-} block_stats;
+typedef mitchell_block_stats block_stats;
 
 static void stats_init(block_stats *s)
 {
@@ -198,6 +195,29 @@ static inline void prefetch_tile(const void *p, intptr_t row_bytes, size_t width
 #endif
 }
 
+static void stats_merge(block_stats *s, const block_stats *part)
+{
+    s->special |= part->special;
+    s->any |= part->any;
+    s->emin = part->emin < s->emin ? part->emin : s->emin;
+    s->emax = part->emax > s->emax ? part->emax : s->emax;
+}
+
+/* The team operations; without teams (matmul_team.h) team is always NULL. */
+#ifdef MITCHELL_HAVE_TEAMS
+static void team_barrier(mitchell_team *t) { mitchell_team_barrier(t); }
+static void team_set_failed(mitchell_team *t) { __atomic_store_n(&t->failed, 1, __ATOMIC_RELAXED); }
+static int team_failed(mitchell_team *t) { return __atomic_load_n(&t->failed, __ATOMIC_RELAXED); }
+static intptr_t first_unit(mitchell_team *t) { return t != NULL ? mitchell_team_claim(t) : 0; }
+static intptr_t next_unit(mitchell_team *t, intptr_t u) { return t != NULL ? mitchell_team_claim(t) : u + 1; }
+#else
+static void team_barrier(mitchell_team *t) { (void)t; }
+static void team_set_failed(mitchell_team *t) { (void)t; }
+static int team_failed(mitchell_team *t) { (void)t; return 0; }
+static intptr_t first_unit(mitchell_team *t) { (void)t; return 0; }
+static intptr_t next_unit(mitchell_team *t, intptr_t u) { (void)t; return u + 1; }
+#endif
+
 /* Element loads as the bit pattern of the compute format. */
 static inline uint32_t load_bits_f32(const mitchell_matrix *X, intptr_t r, intptr_t c)
 {
@@ -307,32 +327,42 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
         }                                                                              \
     }                                                                                  \
                                                                                        \
-    /* B block rows [k0, k0+kc) x columns [j0, j0+nc) in panels of NR columns;    \
-     * sets *c_out = F + 1 + eb_max and applies it to the scales. */              \
+    /* B block rows [k0, k0+kc) x columns [j0, j0+nc) in panels of NR columns,  \
+     * panels [p0, p1) of it: fraction fields and sign+exponent fields, whose    \
+     * exponent range goes into the stats (scale_b_ applies c afterwards). */    \
     MITCHELL_PACK_CLONES static void pack_b_##NAME(const mitchell_matrix *B, intptr_t k0, intptr_t kc,       \
-                              intptr_t j0, intptr_t nc, UINT *pb, block_stats *st,     \
-                              int64_t *c_out, UINT *row, UINT *frac, UINT *head)       \
+                              intptr_t j0, intptr_t nc, intptr_t p0, intptr_t p1,      \
+                              UINT *pb, block_stats *st, UINT *row, UINT *frac, UINT *head) \
     {                                                                                  \
-        const UINT absm = (UINT)ieee_abs_mask(EB, FB);                                 \
-        intptr_t panels = (nc + NR - 1) / NR;                                          \
+        const intptr_t width = (p1 - p0) * NR, have = MM_MIN(width, nc - p0 * NR);     \
         stats_init(st);                                                                \
         for (intptr_t k = 0; k < kc; k++) {                                            \
-            load_row_##NAME(B, k0 + k, j0, nc, row);                                   \
-            for (intptr_t j = nc; j < panels * NR; j++)                                \
+            load_row_##NAME(B, k0 + k, j0 + p0 * NR, have, row);                       \
+            for (intptr_t j = have; j < width; j++)                                    \
                 row[j] = 0;                                                            \
-            classify_##NAME(row, panels * NR, frac, head, st);                         \
-            for (intptr_t p = 0; p < panels; p++) {                                    \
+            classify_##NAME(row, width, frac, head, st);                               \
+            for (intptr_t p = p0; p < p1; p++) {                                       \
                 UINT *dst = pb + (p * kc + k) * 2 * NR;                                \
-                memcpy(dst, frac + p * NR, NR * sizeof(UINT));                         \
-                memcpy(dst + NR, head + p * NR, NR * sizeof(UINT));                    \
+                memcpy(dst, frac + (p - p0) * NR, NR * sizeof(UINT));                  \
+                memcpy(dst + NR, head + (p - p0) * NR, NR * sizeof(UINT));             \
             }                                                                          \
         }                                                                              \
-        int64_t c = (int64_t)FB + 1 + (st->any ? st->emax : 0);                        \
-        *c_out = c;                                                                    \
-        if (st->special || (st->any && st->emin - c < ieee_emin(EB)))                  \
-            return; /* general path (conditions 1, 4): the scales are unused */       \
+    }                                                                                  \
+                                                                                       \
+    /* The constant c = F + 1 + eb_max of a block of B with these stats; true if \
+     * the fast kernel may use its scales (conditions 1 and 4 on B's side). */      \
+    static int block_c_##NAME(const block_stats *st, int64_t *c)                       \
+    {                                                                                  \
+        *c = (int64_t)FB + 1 + (st->any ? st->emax : 0);                               \
+        return !(st->special || (st->any && st->emin - *c < ieee_emin(EB)));           \
+    }                                                                                  \
+                                                                                       \
+    /* Panels [p0, p1) of a packed block: sign+exponent fields become scales. */     \
+    MITCHELL_PACK_CLONES static void scale_b_##NAME(UINT *pb, intptr_t kc, intptr_t p0, intptr_t p1, int64_t c) \
+    {                                                                                  \
+        const UINT absm = (UINT)ieee_abs_mask(EB, FB);                                 \
         const UINT shift = (UINT)((uint64_t)c << FB);                                  \
-        for (intptr_t p = 0; p < panels; p++)                                          \
+        for (intptr_t p = p0; p < p1; p++)                                             \
             for (intptr_t k = 0; k < kc; k++) {                                        \
                 UINT *scale = pb + (p * kc + k) * 2 * NR + NR;                         \
                 for (intptr_t j = 0; j < NR; j++)                                      \
@@ -459,13 +489,16 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
         }                                                                              \
     }                                                                                  \
                                                                                        \
-    /* One job: rows [m0, m1) x columns [n0, n1) of C = A B. */                        \
+    /* Rows [m0, m1) x columns [n0, n1) of C = A B, alone (team NULL) or as     \
+     * member `rank` of a team that computes them together (matmul_team.h). */  \
     int mitchell_gemm_##NAME(intptr_t m0, intptr_t m1, intptr_t n0, intptr_t n1,         \
                            intptr_t K, const mitchell_matrix *A,                       \
                            const mitchell_matrix *B, const mitchell_matrix *C,         \
-                           unsigned *flags)                                            \
+                           unsigned *flags, mitchell_team *team, int rank)             \
     {                                                                                  \
         const int integer = C->type == MITCHELL_MM_I32;                                \
+        const int members = team != NULL ? team->size : 1;                             \
+        rank = team != NULL ? rank : 0;                                                \
         /* K blocks of equal size (at most KC), so no pass over C is a short one */   \
         const intptr_t kclimit = integer ? MM_MIN(KC, KC_INT) : KC;                    \
         const intptr_t kcmax = (K + (K + kclimit - 1) / kclimit - 1) / ((K + kclimit - 1) / kclimit); \
@@ -474,13 +507,27 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
         const intptr_t mcb = (MM_MIN(MC, m1 - m0) + MR - 1) / MR * MR;                 \
         size_t bytes_b = ((size_t)kcb * 2 * (size_t)ncb * sizeof(UINT) + 63) / 64 * 64; \
         size_t bytes_a = ((size_t)kcb * (size_t)mcb * sizeof(UINT) + 63) / 64 * 64;    \
-        UINT *pb = mm_alloc(bytes_b);                                                  \
+        UINT *pb = NULL;                                                               \
+        if (team == NULL)                                                              \
+            pb = mm_alloc(bytes_b);                                                    \
+        else if (rank == 0)                                                            \
+            team->pb = mm_alloc(bytes_b);                                              \
         UINT *pa = mm_alloc(bytes_a);                                                  \
         /* one row of either operand and its two classified parts */                   \
         size_t row_len = (size_t)(kcb > ncb ? kcb : ncb);                              \
         UINT *scratch = malloc(3 * row_len * sizeof(UINT));                            \
-        if (pb == NULL || pa == NULL || scratch == NULL) {                             \
-            mm_free(pb);                                                               \
+        int failed = pa == NULL || scratch == NULL                                     \
+                     || (team == NULL ? pb == NULL : rank == 0 && team->pb == NULL);   \
+        if (team != NULL) { /* all members fail together, or none */                   \
+            if (failed)                                                                \
+                team_set_failed(team);                                                 \
+            team_barrier(team);                                                        \
+            failed = team_failed(team);                                                \
+            pb = team->pb;                                                             \
+        }                                                                              \
+        if (failed) {                                                                  \
+            if (team == NULL || rank == 0)                                             \
+                mm_free(pb);                                                           \
             mm_free(pa);                                                               \
             free(scratch);                                                             \
             return -1;                                                                 \
@@ -492,48 +539,88 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
         const int direct = !integer && C->cs == (intptr_t)sizeof(FLT)                 \
                            && C->rs % (intptr_t)sizeof(FLT) == 0                      \
                            && (uintptr_t)C->data % sizeof(FLT) == 0;                  \
+        const int narrow = A->type == MITCHELL_MM_F32 && sizeof(UINT) == 8;            \
         const mitchell_kernel_##NAME kernel = mitchell_mm_kernels.NAME;                \
+        const intptr_t row_tiles = (m1 - m0 + MR - 1) / MR;                            \
         for (intptr_t jc = n0; jc < n1; jc += NC) {                                    \
-            intptr_t nc = MM_MIN(NC, n1 - jc);                                         \
+            const intptr_t nc = MM_MIN(NC, n1 - jc), panels = (nc + NR - 1) / NR;      \
+            /* this member packs panels [p0, p1) of each block of B */                 \
+            const intptr_t p0 = panels * rank / members, p1 = panels * (rank + 1) / members; \
+            /* Units of work: alone, the whole block; in a team, row ranges of at   \
+             * most MC rows (one block of A each), at least two per member (a     \
+             * member slowed down by other processes claims fewer) and as many    \
+             * as a multiple of the members, so that equal members finish        \
+             * together; when rows are few, column ranges too. */                 \
+            intptr_t ru = 1, cu = 1;                                                   \
+            if (members > 1) {                                                         \
+                const intptr_t blocks = (m1 - m0 + MC - 1) / MC, least = 2 * (intptr_t)members; \
+                ru = ((blocks > least ? blocks : least) + members - 1) / members * members; \
+                ru = MM_MIN(ru, row_tiles);                                            \
+                cu = MM_MIN(panels, (least + ru - 1) / ru);                            \
+            }                                                                          \
+            const intptr_t unit_rows = (row_tiles + ru - 1) / ru * MR;                 \
+            const intptr_t unit_panels = (panels + cu - 1) / cu;                       \
+            ru = (m1 - m0 + unit_rows - 1) / unit_rows;                                \
+            cu = (panels + unit_panels - 1) / unit_panels;                             \
             for (intptr_t pc = 0; pc < K; pc += kcmax) {                               \
                 intptr_t kc = MM_MIN(kcmax, K - pc);                                   \
                 int fresh = integer || pc == 0;                                        \
                 block_stats sb, sa;                                                    \
                 int64_t c;                                                             \
-                pack_b_##NAME(B, pc, kc, jc, nc, pb, &sb, &c, row, frac, head);                         \
-                for (intptr_t ic = m0; ic < m1; ic += MC) {                            \
-                    intptr_t mc = MM_MIN(MC, m1 - ic);                                 \
-                    pack_a_##NAME(A, ic, mc, pc, kc, c, pa, &sa, row, frac, head);                      \
-                    int fast = block_is_fast_##NAME(&sa, &sb, c, A->type == MITCHELL_MM_F32 \
-                                                                     && sizeof(UINT) == 8); \
-                    for (intptr_t jr = 0; jr < nc; jr += NR) {                         \
-                        intptr_t nr = MM_MIN(NR, nc - jr);                             \
-                        const UINT *pbp = pb + (jr / NR) * kc * 2 * NR;                \
-                        for (intptr_t ir = 0; ir < mc; ir += MR) {                     \
-                            intptr_t mr = MM_MIN(MR, mc - ir);                         \
-                            const UINT *pap = pa + (ir / MR) * kc * MR;                \
-                            if (fast && direct && mr == MR && nr == NR) {              \
-                                FLT *cp = (FLT *)(C->data + (ic + ir) * C->rs          \
-                                                  + (jc + jr) * C->cs);                \
-                                if (ir + 2 * MR <= mc && !fresh)                       \
-                                    prefetch_tile(cp + MR * (C->rs / (intptr_t)sizeof(FLT)), \
-                                                  C->rs, NR * sizeof(FLT), MR);        \
-                                kernel(kc, pap, pbp, cp, C->rs / (intptr_t)sizeof(FLT), !fresh); \
-                                continue;                                              \
+                if (team != NULL && rank == 0)                                         \
+                    team->next = 0; /* nobody claims before the second barrier */      \
+                stats_init(&sb);                                                       \
+                if (p0 < p1)                                                           \
+                    pack_b_##NAME(B, pc, kc, jc, nc, p0, p1, pb, &sb, row, frac, head); \
+                if (team != NULL) {                                                    \
+                    team->stats[rank] = sb;                                            \
+                    team_barrier(team);                                                \
+                    for (int t = 0; t < members; t++)                                  \
+                        stats_merge(&sb, &team->stats[t]);                             \
+                }                                                                      \
+                if (block_c_##NAME(&sb, &c) && p0 < p1)                                \
+                    scale_b_##NAME(pb, kc, p0, p1, c);                                 \
+                if (team != NULL)                                                      \
+                    team_barrier(team);                                                \
+                for (intptr_t u = first_unit(team); u < ru * cu; u = next_unit(team, u)) { \
+                    const intptr_t r0 = m0 + (u / cu) * unit_rows, r1 = MM_MIN(m1, r0 + unit_rows); \
+                    const intptr_t q0 = (u % cu) * unit_panels, q1 = MM_MIN(panels, q0 + unit_panels); \
+                    for (intptr_t ic = r0; ic < r1; ic += MC) {                        \
+                        intptr_t mc = MM_MIN(MC, r1 - ic);                             \
+                        pack_a_##NAME(A, ic, mc, pc, kc, c, pa, &sa, row, frac, head); \
+                        int fast = block_is_fast_##NAME(&sa, &sb, c, narrow);          \
+                        for (intptr_t q = q0; q < q1; q++) {                           \
+                            intptr_t jr = q * NR, nr = MM_MIN(NR, nc - jr);            \
+                            const UINT *pbp = pb + q * kc * 2 * NR;                    \
+                            for (intptr_t ir = 0; ir < mc; ir += MR) {                 \
+                                intptr_t mr = MM_MIN(MR, mc - ir);                     \
+                                const UINT *pap = pa + (ir / MR) * kc * MR;            \
+                                if (fast && direct && mr == MR && nr == NR) {          \
+                                    FLT *cp = (FLT *)(C->data + (ic + ir) * C->rs      \
+                                                      + (jc + jr) * C->cs);            \
+                                    if (ir + 2 * MR <= mc && !fresh)                   \
+                                        prefetch_tile(cp + MR * (C->rs / (intptr_t)sizeof(FLT)), \
+                                                      C->rs, NR * sizeof(FLT), MR);    \
+                                    kernel(kc, pap, pbp, cp, C->rs / (intptr_t)sizeof(FLT), !fresh); \
+                                    continue;                                          \
+                                }                                                      \
+                                tile_load_##NAME(C, ic + ir, mr, jc + jr, nr, fresh, tile); \
+                                if (fast)                                              \
+                                    kernel(kc, pap, pbp, tile, NR, 1);                 \
+                                else                                                   \
+                                    general_tile_##NAME(A, B, ic + ir, mr, jc + jr, nr, pc, kc, \
+                                                        tile, flags);                  \
+                                tile_store_##NAME(C, ic + ir, mr, jc + jr, nr, pc == 0, tile); \
                             }                                                          \
-                            tile_load_##NAME(C, ic + ir, mr, jc + jr, nr, fresh, tile); \
-                            if (fast)                                                  \
-                                kernel(kc, pap, pbp, tile, NR, 1);                     \
-                            else                                                       \
-                                general_tile_##NAME(A, B, ic + ir, mr, jc + jr, nr, pc, kc, \
-                                                    tile, flags);                      \
-                            tile_store_##NAME(C, ic + ir, mr, jc + jr, nr, pc == 0, tile); \
                         }                                                              \
                     }                                                                  \
                 }                                                                      \
+                if (team != NULL)                                                      \
+                    team_barrier(team); /* the next block of B overwrites pb */        \
             }                                                                          \
         }                                                                              \
-        mm_free(pb);                                                                   \
+        if (team == NULL || rank == 0) /* every member is past its last use of pb */  \
+            mm_free(pb);                                                               \
         mm_free(pa);                                                                   \
         free(scratch);                                                                 \
         return 0;                                                                      \

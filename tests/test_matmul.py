@@ -243,10 +243,14 @@ def test_results_do_not_depend_on_thread_count(threads):
     b = random_matrix(rng, (300, 150), np.float32)
     stack_a = random_matrix(rng, (16, 20, 64), np.float32)
     stack_b = random_matrix(rng, (16, 64, 2000), np.float32)
+    # one tile of rows: a team splits the columns; two column blocks of B
+    short_a = random_matrix(rng, (4, 600), np.float32)
+    wide_b = random_matrix(rng, (600, 2100), np.float32)
     results = []
     for n in (1, 2, 3, 8):
         set_num_threads(n)
-        results.append((mitchell.matmul(a, b), mitchell.matmul(b.T, a.T), mitchell.matmul(stack_a, stack_b)))
+        results.append((mitchell.matmul(a, b), mitchell.matmul(b.T, a.T), mitchell.matmul(stack_a, stack_b),
+                        mitchell.matmul(short_a, wide_b)))
     for other in results[1:]:
         for x, y in zip(results[0], other):
             assert_same_bits(x, y)
