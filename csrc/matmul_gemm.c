@@ -16,13 +16,20 @@
  *         ea_min + eb_min >= emin   and   ea_max + eb_max + 1 <= emax;
  *   (3) t is a finite normal number: emin <= ea + c and ea + c + 1 <= emax;
  *   (4) s is a normal number: eb - c >= emin.
- * We choose c = F + 1 + eb_max per block of B; then every nonzero scale has
- * s <= 2^-(F+1).  A zero in A is packed as 0, so t = from_bits(frac(b)) is a
- * subnormal below 2^emin and |t s| < 2^(emin - F - 1), half the smallest
- * subnormal: added to a nonzero accumulator (|acc| >= 2^(emin-F)) it is below
- * half an ulp and vanishes; added to a zero accumulator it rounds to a zero,
+ * We choose c = F + 2 + eb_max per block of B; then every nonzero scale has
+ * s <= 2^-(F+2).  A zero in A (and a padding row) is packed as bits(2^emin),
+ * so t = from_bits(bits(2^emin) + frac(b)) is a normal number below
+ * 2^(emin+1) and |t s| < 2^(emin - F - 1), half the smallest subnormal:
+ * added to a nonzero accumulator (|acc| >= 2^(emin-F)) it is below half an
+ * ulp and vanishes; added to a zero accumulator it rounds to a zero,
  * possibly -0, which the final +0 turns back into +0 (a sum that starts at +0
- * is never -0).  A zero in B has s = 0.  So the fast kernel adds exactly the
+ * is never -0).  t must be normal, not the subnormal a packed 0 would give:
+ * Intel cores take a microcode assist (about 35 times the cost of an FMA)
+ * for every FMA with a subnormal factor, which made a zero in A cost as
+ * much as 35 products.  (The FMA that adds the vanishing product to a zero
+ * accumulator underflows and still takes one; that happens only while a
+ * sum is still +0.)
+ * A zero in B has s = 0.  So the fast kernel adds exactly the
  * Mitchell products.  Blocks that fail a condition (rare: specials,
  * subnormals, magnitudes beyond about 2^±100 in float32) take the general
  * path, which calls the scalar kernel of kernels.h for every product and adds
@@ -349,11 +356,11 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
         }                                                                              \
     }                                                                                  \
                                                                                        \
-    /* The constant c = F + 1 + eb_max of a block of B with these stats; true if \
+    /* The constant c = F + 2 + eb_max of a block of B with these stats; true if \
      * the fast kernel may use its scales (conditions 1 and 4 on B's side). */      \
     static int block_c_##NAME(const block_stats *st, int64_t *c)                       \
     {                                                                                  \
-        *c = (int64_t)FB + 1 + (st->any ? st->emax : 0);                               \
+        *c = (int64_t)FB + 2 + (st->any ? st->emax : 0);                               \
         return !(st->special || (st->any && st->emin - *c < ieee_emin(EB)));           \
     }                                                                                  \
                                                                                        \
@@ -371,13 +378,14 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
     }                                                                                  \
                                                                                        \
     /* A block rows [i0, i0+mc) x columns [k0, k0+kc) in panels of MR rows:       \
-     * bits(a) + c 2^F, or 0 for a zero. */                                          \
+     * bits(a) + c 2^F, or bits(2^emin) for a zero and for padding rows. */        \
     MITCHELL_PACK_CLONES static void pack_a_##NAME(const mitchell_matrix *A, intptr_t i0, intptr_t mc,       \
                               intptr_t k0, intptr_t kc, int64_t c, UINT *pa,           \
                               block_stats *st, UINT *row, UINT *frac, UINT *head)      \
     {                                                                                  \
         const UINT shift = (UINT)((uint64_t)c << FB);                                  \
         const UINT absm = (UINT)ieee_abs_mask(EB, FB);                                 \
+        const UINT zero = (UINT)ieee_min_normal_bits(FB); /* t normal: no FMA assist */ \
         stats_init(st);                                                                \
         for (intptr_t ip = 0; ip < mc; ip += MR) {                                     \
             intptr_t mr = MM_MIN(MR, mc - ip);                                         \
@@ -387,10 +395,10 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                     load_row_##NAME(A, i0 + ip + i, k0, kc, row);                      \
                     classify_##NAME(row, kc, frac, head, st);                          \
                     for (intptr_t k = 0; k < kc; k++)                                  \
-                        panel[k * MR + i] = (head[k] & absm) ? row[k] + shift : 0;     \
+                        panel[k * MR + i] = (head[k] & absm) ? row[k] + shift : zero;  \
                 } else {                                                               \
                     for (intptr_t k = 0; k < kc; k++)                                  \
-                        panel[k * MR + i] = 0;                                         \
+                        panel[k * MR + i] = zero;                                      \
                 }                                                                      \
             }                                                                          \
         }                                                                              \

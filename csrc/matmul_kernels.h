@@ -14,12 +14,13 @@
  * only the addition rounds.
  *
  * Packed A ("bits side"), one panel of MR rows:  a[k][i] = bits(a) + c 2^F,
- *     or 0 for a zero, which makes t subnormal (< 2^emin) so that t * scale
- *     < 2^(emin - F - 1) vanishes in every addition (see matmul_gemm.c for the
- *     proof and for the block conditions under which all this is exact).
+ *     or bits(2^emin) for a zero, which makes t a normal number below
+ *     2^(emin+1) so that t * scale < 2^(emin - F - 1) vanishes in every
+ *     addition (see matmul_gemm.c for the proof, for why t must not be
+ *     subnormal, and for the block conditions under which all this is exact).
  * Packed B ("scale side"), one panel of NR columns: per k, NR fraction
  *     fields frac(b) then NR scales sign(b) 2^(e(b) - c) (0 for a zero).
- * Padding rows and columns are packed as zeros.
+ * Padding rows of A and padding columns of B are packed as zeros.
  *
  * A kernel adds the kc products of its panels into the MR x NR tile, in
  * increasing k, one k at a time per element.
