@@ -87,7 +87,7 @@ static void stats_init(block_stats *s)
     s->emax = INT64_MIN;
 }
 
-/* The packing loops are compiled for AVX2 too and picked at load time
+/* The packing and int32 store loops are compiled for AVX2 too and picked at load time
  * (GCC/Clang function multi-versioning needs ifunc: glibc Linux on x86-64). */
 #if defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) \
     && (defined(__clang__) ? __clang_major__ >= 14 : (defined(__GNUC__) && __GNUC__ >= 6))
@@ -460,16 +460,20 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
     /* Floating result: the tile is the partial sum; + 0 turns a -0 the zero     \
      * packing may leave into the +0 of a sum started at +0.  Integer result: the tile \
      * is an exact partial sum below 2^24, added with int32 wrap-around. */        \
-    static void tile_store_##NAME(const mitchell_matrix *C, intptr_t i0, intptr_t mr,   \
+    MITCHELL_PACK_CLONES static void tile_store_##NAME(const mitchell_matrix *C, intptr_t i0, intptr_t mr,   \
                                   intptr_t j0, intptr_t nr, int first, FLT *tile)      \
     {                                                                                  \
         if (C->type == MITCHELL_MM_I32 && C->cs == (intptr_t)sizeof(int32_t)           \
             && (uintptr_t)C->data % sizeof(int32_t) == 0 && C->rs % (intptr_t)sizeof(int32_t) == 0) { \
-            for (intptr_t i = 0; i < mr; i++) {                                        \
+            for (intptr_t i = 0; i < mr; i++) { /* two loops: both vectorise */         \
                 int32_t *dst = (int32_t *)(C->data + (i0 + i) * C->rs) + j0;           \
-                for (intptr_t j = 0; j < nr; j++)                                      \
-                    dst[j] = (int32_t)((first ? 0u : (uint32_t)dst[j])                 \
-                                       + (uint32_t)(int32_t)tile[i * NR + j]);         \
+                const FLT *src = &tile[i * NR];                                        \
+                if (first)                                                             \
+                    for (intptr_t j = 0; j < nr; j++)                                  \
+                        dst[j] = (int32_t)src[j];                                      \
+                else                                                                   \
+                    for (intptr_t j = 0; j < nr; j++)                                  \
+                        dst[j] = (int32_t)((uint32_t)dst[j] + (uint32_t)(int32_t)src[j]); \
             }                                                                          \
             return;                                                                    \
         }                                                                              \
@@ -610,6 +614,14 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                                         prefetch_tile(cp + MR * (C->rs / (intptr_t)sizeof(FLT)), \
                                                       C->rs, NR * sizeof(FLT), MR);    \
                                     kernel(kc, pap, pbp, cp, C->rs / (intptr_t)sizeof(FLT), !fresh); \
+                                    continue;                                          \
+                                }                                                      \
+                                if (ir + 2 * MR <= mc && integer)                      \
+                                    prefetch_tile(C->data + (ic + ir + MR) * C->rs + (jc + jr) * C->cs, \
+                                                  C->rs, NR * sizeof(int32_t), MR);    \
+                                if (fast && integer && mr == MR && nr == NR) {         \
+                                    kernel(kc, pap, pbp, tile, NR, 0); /* fresh */     \
+                                    tile_store_##NAME(C, ic + ir, mr, jc + jr, nr, pc == 0, tile); \
                                     continue;                                          \
                                 }                                                      \
                                 tile_load_##NAME(C, ic + ir, mr, jc + jr, nr, fresh, tile); \
