@@ -61,11 +61,19 @@ def _operands(n, seed=0):
     return a32, b32, a32.astype(np.float64), b32.astype(np.float64), a8, b8
 
 
-def _best_times(calls, repeats):
+# After a call, OpenBLAS's worker threads spin for a while (about 2^28 cycles)
+# waiting for the next one, holding the cores the next call needs: measured
+# right after a threaded sgemm, a threaded mitchell.matmul ran at 60 % of its
+# speed.  So with more than one thread every call starts after this pause.
+SETTLE_SECONDS = 0.3
+
+
+def _best_times(calls, repeats, settle=0.0):
     """Best wall time of each call, the calls interleaved repetition by repetition."""
     best = {name: float("inf") for name in calls}
     for _ in range(repeats):
         for name, call in calls.items():
+            time.sleep(settle)
             start = time.perf_counter()
             call()
             best[name] = min(best[name], time.perf_counter() - start)
@@ -95,7 +103,7 @@ def measure(n, threads, repeats):
                 "dgemm": lambda: a64 @ b64,
                 "mitchell f64": lambda: mitchell.matmul(a64, b64),
                 "mitchell int8": lambda: mitchell.matmul(a8, b8),
-            }, repeats)
+            }, repeats, settle=SETTLE_SECONDS if threads > 1 else 0.0)
     finally:
         linalg.set_num_threads(old)
 
@@ -115,6 +123,21 @@ def table(sizes, thread_counts, repeats):
                 f"| {1e3 * t['mitchell f64']:.2f} | {t['dgemm'] / t['mitchell f64']:.2f} "
                 f"| {1e3 * t['mitchell int8']:.2f} | {t['mitchell f32'] / t['mitchell int8']:.2f} |")
     return "\n".join(lines)
+
+
+def sparse_row(n, repeats):
+    """ReLU-sparse operands (half the entries zero) against dense ones, one thread."""
+    a32, b32, *_ = _operands(n)
+    relu_a, relu_b = np.maximum(a32, 0), np.maximum(b32, 0)
+    old = linalg.set_num_threads(1)
+    try:
+        t = _best_times({"dense": lambda: mitchell.matmul(a32, b32),
+                         "relu a": lambda: mitchell.matmul(relu_a, b32),
+                         "relu b": lambda: mitchell.matmul(a32, relu_b)}, repeats)
+    finally:
+        linalg.set_num_threads(old)
+    return (f"| {n} | {1e3 * t['dense']:.2f} | {1e3 * t['relu a']:.2f} | {1e3 * t['relu b']:.2f} "
+            f"| {t['dense'] / t['relu a']:.2f} | {t['dense'] / t['relu b']:.2f} |")
 
 
 def emulation_row(n, repeats):
@@ -148,6 +171,10 @@ def main(argv=None):
           "| vs NumPy + mul |\n|---:|---:|---:|---:|---:|---:|")
     for n in (256, 512):
         print(emulation_row(n, 3))
+    print("\nZeros (ReLU outputs: half of one operand zero), one thread:\n")
+    print("| n | dense ms | zeros in A ms | zeros in B ms | dense / zeros in A | dense / zeros in B |\n"
+          "|---:|---:|---:|---:|---:|---:|")
+    print(sparse_row(1024, args.repeats))
 
 
 # --- pytest-benchmark suite: exact NumPy as the baseline in each group ---------

@@ -50,7 +50,7 @@ int mitchell_matmul(intptr_t M, intptr_t N, intptr_t K,
 int mitchell_matmul_set_threads(int n);
 int mitchell_matmul_get_threads(void);
 
-/* Micro-kernel instruction set: "portable", "avx2" (and NULL/"" = best).
+/* Micro-kernel instruction set: "portable", "avx2", "avx512" (NULL/"" = best).
  * Returns 0, or -1 if unknown or unsupported here (best is then used). */
 int mitchell_matmul_select(const char *request);
 const char *mitchell_matmul_isa(void);

@@ -378,7 +378,7 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
     }                                                                                  \
                                                                                        \
     /* A block rows [i0, i0+mc) x columns [k0, k0+kc) in panels of MR rows:       \
-     * bits(a) + c 2^F, or bits(2^emin) for a zero and for padding rows. */        \
+     * bits(a) + c 2^F, or bits(2^emin) for a zero; padding rows repeat a row. */  \
     MITCHELL_PACK_CLONES static void pack_a_##NAME(const mitchell_matrix *A, intptr_t i0, intptr_t mc,       \
                               intptr_t k0, intptr_t kc, int64_t c, UINT *pa,           \
                               block_stats *st, UINT *row, UINT *frac, UINT *head)      \
@@ -396,9 +396,11 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                     classify_##NAME(row, kc, frac, head, st);                          \
                     for (intptr_t k = 0; k < kc; k++)                                  \
                         panel[k * MR + i] = (head[k] & absm) ? row[k] + shift : zero;  \
-                } else {                                                               \
+                } else { /* a copy of the last row: its sums are computed and       \
+                          * dropped, and a row of zeros would keep a zero sum, whose \
+                          * vanishing products each cost an FMA assist */          \
                     for (intptr_t k = 0; k < kc; k++)                                  \
-                        panel[k * MR + i] = zero;                                      \
+                        panel[k * MR + i] = panel[k * MR + mr - 1];                    \
                 }                                                                      \
             }                                                                          \
         }                                                                              \

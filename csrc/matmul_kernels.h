@@ -20,7 +20,9 @@
  *     subnormal, and for the block conditions under which all this is exact).
  * Packed B ("scale side"), one panel of NR columns: per k, NR fraction
  *     fields frac(b) then NR scales sign(b) 2^(e(b) - c) (0 for a zero).
- * Padding rows of A and padding columns of B are packed as zeros.
+ * Padding columns of B are packed as zeros; padding rows of A repeat the
+ * panel's last row (their sums are dropped, and no row of zeros has to
+ * keep a zero sum: see matmul_gemm.c on FMA assists).
  *
  * A kernel adds the kc products of its panels into the MR x NR tile, in
  * increasing k, one k at a time per element.

@@ -77,7 +77,7 @@ def get_num_threads():
 
 
 def select_isa(request=None):
-    """Choose the micro-kernel instruction set ("portable", "avx2"; None = best).
+    """Choose the micro-kernel instruction set ("portable", "avx2", "avx512"; None = best).
 
     Returns True if honoured, False if unknown or unsupported here (the best
     available is then active).
