@@ -224,10 +224,19 @@ int mitchell_matmul_get_threads(void)
 /*
  * gufunc loops for (n?,k),(k,m?)->(n?,m?): dimensions = [batch, n, k, m];
  * steps = [3 batch strides, a: n,k, b: k,m, c: n,m].  A missing (1-D)
- * dimension arrives with length 1.  Allocation failure cannot be reported
- * from a loop without the Python API; it raises FE_INVALID and leaves the
- * output unwritten (NumPy then warns "invalid value").
+ * dimension arrives with length 1.  On an allocation failure the products
+ * not yet computed are left unwritten and the hook (matmul.h) reports it.
  */
+void (*mitchell_matmul_alloc_failure_hook)(void) = NULL;
+
+static void report_failure(void)
+{
+    if (mitchell_matmul_alloc_failure_hook != NULL)
+        mitchell_matmul_alloc_failure_hook();
+    else
+        mitchell_raise_flags(MITCHELL_FLAG_INVALID);
+}
+
 #define MITCHELL_DEFINE_MM_LOOP(NAME, TA, TB, TC)                                      \
     void mitchell_mm_loop_##NAME MITCHELL_MM_LOOP_SIGNATURE                            \
     {                                                                                  \
@@ -237,7 +246,10 @@ int mitchell_matmul_get_threads(void)
         mitchell_matrix C = {args[2], steps[7], steps[8], TC};                         \
         int r = matmul_batch(dimensions[0], steps, dimensions[1], dimensions[3],       \
                              dimensions[2], &A, &B, &C, g_threads);                    \
-        mitchell_raise_flags(r < 0 ? MITCHELL_FLAG_INVALID : (unsigned)r);            \
+        if (r < 0)                                                                     \
+            report_failure();                                                          \
+        else                                                                           \
+            mitchell_raise_flags((unsigned)r);                                         \
     }
 
 MITCHELL_DEFINE_MM_LOOP(f32, MITCHELL_MM_F32, MITCHELL_MM_F32, MITCHELL_MM_F32)

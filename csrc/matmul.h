@@ -50,6 +50,14 @@ int mitchell_matmul(intptr_t M, intptr_t N, intptr_t K,
 int mitchell_matmul_set_threads(int n);
 int mitchell_matmul_get_threads(void);
 
+/* Called (from the thread running the gufunc loop, without the GIL) when a
+ * product cannot allocate its packing buffers; the Python module sets it to
+ * raise MemoryError.  If it is NULL the loop raises FE_INVALID instead. */
+extern void (*mitchell_matmul_alloc_failure_hook)(void);
+
+/* Tests only: the next n packing-buffer allocations fail. */
+void mitchell_matmul_fail_allocations(int n);
+
 /* Micro-kernel instruction set: "portable", "avx2", "avx512" (NULL/"" = best).
  * Returns 0, or -1 if unknown or unsupported here (best is then used). */
 int mitchell_matmul_select(const char *request);

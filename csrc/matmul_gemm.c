@@ -115,6 +115,33 @@ static void aligned_delete(void *p)
 #endif
 }
 
+/* Failure injection for the tests (mitchell._matmul._fail_allocations): the
+ * next n packing-buffer requests fail as if memory were exhausted. */
+static int failures_to_inject = 0;
+
+void mitchell_matmul_fail_allocations(int n)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __atomic_store_n(&failures_to_inject, n, __ATOMIC_RELAXED);
+#else
+    failures_to_inject = n;
+#endif
+}
+
+static int inject_failure(void)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    int n = __atomic_load_n(&failures_to_inject, __ATOMIC_RELAXED);
+    while (n > 0)
+        if (__atomic_compare_exchange_n(&failures_to_inject, &n, n - 1, 0, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED))
+            return 1;
+    return 0;
+#else
+    return failures_to_inject > 0 ? (failures_to_inject--, 1) : 0;
+#endif
+}
+
 /*
  * Packing buffers are kept between calls: the B buffer is over a megabyte,
  * so a fresh allocation would be fresh pages, and zeroing and faulting them
@@ -142,6 +169,8 @@ static void pool_init(void) { pthread_atfork(pool_lock_acquire, pool_lock_releas
 
 static void *mm_alloc(size_t bytes)
 {
+    if (inject_failure())
+        return NULL;
     int fit = -1, idle = -1;
     pthread_once(&pool_once, pool_init);
     pthread_mutex_lock(&pool_lock);
@@ -183,7 +212,7 @@ static void mm_free(void *p)
     aligned_delete(p);
 }
 #else
-static void *mm_alloc(size_t bytes) { return aligned_new(bytes); }
+static void *mm_alloc(size_t bytes) { return inject_failure() ? NULL : aligned_new(bytes); }
 static void mm_free(void *p) { aligned_delete(p); }
 #endif
 

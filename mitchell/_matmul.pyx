@@ -32,6 +32,27 @@ cdef extern from "matmul.h":
     int mitchell_matmul_select(const char *request)
     const char *mitchell_matmul_isa()
     const char *mitchell_matmul_isa_available()
+    void (*mitchell_matmul_alloc_failure_hook)() noexcept nogil
+    void mitchell_matmul_fail_allocations(int n)
+
+cdef extern from "Python.h":
+    # declared here without an exception value, so that Cython leaves the
+    # error it sets for NumPy to find
+    void PyErr_SetString(object exc_type, const char *message)
+
+
+cdef void _report_alloc_failure() noexcept nogil:
+    # NumPy checks for a Python error after the loop and raises it
+    with gil:
+        PyErr_SetString(MemoryError, b"mitchell.matmul: cannot allocate the packing buffers")
+
+
+mitchell_matmul_alloc_failure_hook = _report_alloc_failure
+
+
+def _fail_allocations(int n):
+    """Tests only: make the next ``n`` packing-buffer allocations fail."""
+    mitchell_matmul_fail_allocations(n)
 
 # NumPy picks the first loop whose inputs the operands cast to safely, so the
 # integer loops come first (int8 casts safely to float32) and the float32 ->

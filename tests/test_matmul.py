@@ -256,6 +256,23 @@ def test_results_do_not_depend_on_thread_count(threads):
             assert_same_bits(x, y)
 
 
+@pytest.mark.parametrize("case", ["one thread", "team of 2", "batch"])
+def test_allocation_failure_raises_memory_error(threads, case):
+    """An exhausted allocator gives MemoryError (not a warning and garbage), and nothing leaks."""
+    from mitchell import _matmul
+
+    rng = np.random.default_rng(9)
+    shape_a, shape_b = {"one thread": ((40, 30), (30, 20)), "team of 2": ((250, 130), (130, 250)),
+                        "batch": ((4, 100, 150), (4, 150, 100))}[case]
+    a, b = random_matrix(rng, shape_a, np.float32), random_matrix(rng, shape_b, np.float32)
+    set_num_threads(1 if case == "one thread" else 2)
+    _matmul._fail_allocations(1)
+    with pytest.raises(MemoryError, match="packing buffers"):
+        mitchell.matmul(a, b)
+    _matmul._fail_allocations(0)
+    assert_same_bits(mitchell.matmul(a, b), sequential_reference(a, b))
+
+
 def test_portable_and_simd_kernels_agree():
     rng = np.random.default_rng(7)
     a = random_matrix(rng, (37, 515), np.float32, zeros=0.1)
