@@ -13,8 +13,9 @@ The environment variable ``MITCHELL_SIMD`` (``baseline``, ``avx2``,
 ``avx512``) forces the instruction set of the C contiguous loops; by default
 the best one this CPU supports is used.
 
-When ``ml_dtypes`` is installed, the C ufuncs also have loops for its
-``bfloat16``, ``float8_e4m3fn`` and ``float8_e5m2``.
+When ``ml_dtypes`` is installed, the ufuncs also have loops for its
+``bfloat16``, ``float8_e4m3fn`` and ``float8_e5m2``, added when ml_dtypes is
+imported (``import mitchell`` does not import it: that takes most of a second).
 """
 
 import os as _os

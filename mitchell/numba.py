@@ -594,14 +594,17 @@ def _build_ufunc(name, doc, identity, loops):
 
 
 def _register_ml_dtypes(ufunc, op):
-    """Add (T, T) -> T loops for ml_dtypes' formats, as the C backend does."""
+    """Add (T, T) -> T loops for ml_dtypes' formats, as the C backend does:
+    now if ml_dtypes is imported, else when it is (mitchell._ml_dtypes)."""
+    from mitchell import _ml_dtypes
+
+    _ml_dtypes.on_import(lambda ml_dtypes: _add_ml_dtypes_loops(ufunc, op, ml_dtypes))
+
+
+def _add_ml_dtypes_loops(ufunc, op, ml_dtypes):
     import ctypes
 
     from mitchell import _ml_dtypes
-
-    if not _ml_dtypes.available():
-        return
-    import ml_dtypes
 
     register = ctypes.PYFUNCTYPE(
         ctypes.c_int, ctypes.py_object, ctypes.c_int, ctypes.c_void_p,

@@ -136,3 +136,30 @@ def test_float32_route_gives_the_same_bits(backend, op, name):
     numbers = ~np.isnan(native.astype(np.float32))  # NaN payloads differ by design
     np.testing.assert_array_equal(native.view(np.uint16)[numbers], route.view(np.uint16)[numbers])
     assert np.isnan(route.astype(np.float32)[~numbers]).all()
+
+
+@pytest.mark.parametrize("name", sorted(BACKENDS))
+def test_loops_arrive_when_ml_dtypes_is_imported_after_mitchell(name):
+    """import mitchell does not import ml_dtypes (most of a second); the loops
+    and the Python-float promotion appear the moment the user imports it."""
+    import os
+    import subprocess
+    import sys
+
+    code = """if True:
+        import sys
+        import numpy as np
+        if sys.argv[1] == "c":
+            from mitchell import _ufuncs as ufuncs
+        else:
+            import mitchell.numba as ufuncs
+        ufuncs.mul  # the numba ufuncs exist before ml_dtypes does
+        assert "ml_dtypes" not in sys.modules, "import mitchell imported ml_dtypes"
+        import ml_dtypes
+        x = np.array([1.5, 3.0], ml_dtypes.bfloat16)
+        assert ufuncs.mul(x, x).dtype == x.dtype, ufuncs.mul(x, x).dtype
+        assert ufuncs.mul(2.0, x).dtype == np.multiply(2.0, x).dtype
+        assert float(ufuncs.mul(x, x)[1]) == 8.0      # Mitchell: 3 * 3 -> 8
+        assert type(ml_dtypes.__loader__).__module__ != "mitchell._ml_dtypes"
+    """
+    subprocess.run([sys.executable, "-c", code, name], check=True, env=os.environ.copy())
