@@ -244,12 +244,14 @@ static void stats_merge(block_stats *s, const block_stats *part)
 static void team_barrier(mitchell_team *t) { mitchell_team_barrier(t); }
 static void team_set_failed(mitchell_team *t) { __atomic_store_n(&t->failed, 1, __ATOMIC_RELAXED); }
 static int team_failed(mitchell_team *t) { return __atomic_load_n(&t->failed, __ATOMIC_RELAXED); }
+static void team_reset_claims(mitchell_team *t) { __atomic_store_n(&t->next, 0, __ATOMIC_RELAXED); }
 static intptr_t first_unit(mitchell_team *t) { return t != NULL ? mitchell_team_claim(t) : 0; }
 static intptr_t next_unit(mitchell_team *t, intptr_t u) { return t != NULL ? mitchell_team_claim(t) : u + 1; }
 #else
 static void team_barrier(mitchell_team *t) { (void)t; }
 static void team_set_failed(mitchell_team *t) { (void)t; }
 static int team_failed(mitchell_team *t) { (void)t; return 0; }
+static void team_reset_claims(mitchell_team *t) { (void)t; }
 static intptr_t first_unit(mitchell_team *t) { (void)t; return 0; }
 static intptr_t next_unit(mitchell_team *t, intptr_t u) { (void)t; return u + 1; }
 #endif
@@ -611,7 +613,7 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                 block_stats sb, sa;                                                    \
                 int64_t c;                                                             \
                 if (team != NULL && rank == 0)                                         \
-                    team->next = 0; /* nobody claims before the second barrier */      \
+                    team_reset_claims(team); /* nobody claims before the second barrier */ \
                 stats_init(&sb);                                                       \
                 if (p0 < p1)                                                           \
                     pack_b_##NAME(B, pc, kc, jc, nc, p0, p1, pb, &sb, row, frac, head); \
