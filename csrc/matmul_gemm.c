@@ -29,7 +29,21 @@
  * much as 35 products.  (The FMA that adds the vanishing product to a zero
  * accumulator underflows and still takes one; that happens only while a
  * sum is still +0.)
- * A zero in B has s = 0.  So the fast kernel adds exactly the
+ * A zero in B has s = 0.
+ *
+ * Flush to zero.  While a sum is still +0 (a row of A that starts with
+ * zeros, or is all zeros), each vanishing product underflows and costs an
+ * assist as well: a quarter of the rows of A zero made a product 26 times
+ * slower.  Flush-to-zero mode (MXCSR.FTZ) removes those assists, and it
+ * changes no result when no sum can pass through a nonzero subnormal: the
+ * vanishing products round to a zero of the same sign either way.  That
+ * holds when every nonzero product of the sum has an exponent of at least
+ * emin + F: products are then multiples of 2^(E - F), E their least
+ * exponent, so are all partial sums (rounding keeps multiples of it), and a
+ * nonzero one is at least 2^(E - F) >= 2^emin.  Mitchell's product of a and
+ * b is at least 2^(ea + eb), so the blocks check ea_min + eb_min >= emin + F
+ * (and no subnormal or special operand), and a row tile keeps FTZ only while
+ * every block of its sum so far passed ("tiny_free" below).  So the fast kernel adds exactly the
  * Mitchell products.  Blocks that fail a condition (rare: specials,
  * subnormals, magnitudes beyond about 2^±100 in float32) take the general
  * path, which calls the scalar kernel of kernels.h for every product and adds
@@ -254,6 +268,40 @@ static int team_failed(mitchell_team *t) { (void)t; return 0; }
 static void team_reset_claims(mitchell_team *t) { (void)t; }
 static intptr_t first_unit(mitchell_team *t) { (void)t; return 0; }
 static intptr_t next_unit(mitchell_team *t, intptr_t u) { (void)t; return u + 1; }
+#endif
+
+/* A row tile's flag becomes (flag and passes) and is returned.  Members of a
+ * team that share rows (column units) update it in the same block with the
+ * same `passes`, so reading it before or after another's update gives the
+ * same answer. */
+static int tiny_free_update(unsigned char *flag, int passes)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    int now = __atomic_load_n(flag, __ATOMIC_RELAXED) && passes;
+    __atomic_store_n(flag, (unsigned char)now, __ATOMIC_RELAXED);
+#else
+    int now = *flag && passes;
+    *flag = (unsigned char)now;
+#endif
+    return now;
+}
+
+/* Flush-to-zero on (returns the previous mode) and back; elsewhere than x86
+ * the kernels keep IEEE underflow (no assists to avoid on those we know). */
+#if defined(__x86_64__) || defined(_M_X64)
+#include <xmmintrin.h>
+#define MXCSR_FTZ 0x8000u
+static unsigned ftz_on(void)
+{
+    unsigned csr = _mm_getcsr();
+    _mm_setcsr(csr | MXCSR_FTZ);
+    return csr & MXCSR_FTZ;
+}
+/* keeps the exception flags raised meanwhile: run_job reads them */
+static void ftz_restore(unsigned mode) { _mm_setcsr((_mm_getcsr() & ~MXCSR_FTZ) | mode); }
+#else
+static unsigned ftz_on(void) { return 0; }
+static void ftz_restore(unsigned mode) { (void)mode; }
 #endif
 
 /* Element loads as the bit pattern of the compute format. */
@@ -552,27 +600,36 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
         const intptr_t mcb = (MM_MIN(MC, m1 - m0) + MR - 1) / MR * MR;                 \
         size_t bytes_b = ((size_t)kcb * 2 * (size_t)ncb * sizeof(UINT) + 63) / 64 * 64; \
         size_t bytes_a = ((size_t)kcb * (size_t)mcb * sizeof(UINT) + 63) / 64 * 64;    \
+        const intptr_t row_tiles = (m1 - m0 + MR - 1) / MR;                            \
+        const int owner = team == NULL || rank == 0; /* of the shared buffers */       \
         UINT *pb = NULL;                                                               \
-        if (team == NULL)                                                              \
+        unsigned char *tiny_free = NULL; /* per row tile, see "Flush to zero" */       \
+        if (owner) {                                                                   \
             pb = mm_alloc(bytes_b);                                                    \
-        else if (rank == 0)                                                            \
-            team->pb = mm_alloc(bytes_b);                                              \
+            tiny_free = malloc((size_t)row_tiles);                                     \
+            if (team != NULL) {                                                        \
+                team->pb = pb;                                                         \
+                team->tiny_free = tiny_free;                                           \
+            }                                                                          \
+        }                                                                              \
         UINT *pa = mm_alloc(bytes_a);                                                  \
         /* one row of either operand and its two classified parts */                   \
         size_t row_len = (size_t)(kcb > ncb ? kcb : ncb);                              \
         UINT *scratch = malloc(3 * row_len * sizeof(UINT));                            \
-        int failed = pa == NULL || scratch == NULL                                     \
-                     || (team == NULL ? pb == NULL : rank == 0 && team->pb == NULL);   \
+        int failed = pa == NULL || scratch == NULL || (owner && (pb == NULL || tiny_free == NULL)); \
         if (team != NULL) { /* all members fail together, or none */                   \
             if (failed)                                                                \
                 team_set_failed(team);                                                 \
             team_barrier(team);                                                        \
             failed = team_failed(team);                                                \
             pb = team->pb;                                                             \
+            tiny_free = team->tiny_free;                                               \
         }                                                                              \
         if (failed) {                                                                  \
-            if (team == NULL || rank == 0)                                             \
+            if (owner) {                                                               \
                 mm_free(pb);                                                           \
+                free(tiny_free);                                                       \
+            }                                                                          \
             mm_free(pa);                                                               \
             free(scratch);                                                             \
             return -1;                                                                 \
@@ -586,7 +643,6 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                            && (uintptr_t)C->data % sizeof(FLT) == 0;                  \
         const int narrow = A->type == MITCHELL_MM_F32 && sizeof(UINT) == 8;            \
         const mitchell_kernel_##NAME kernel = mitchell_mm_kernels.NAME;                \
-        const intptr_t row_tiles = (m1 - m0 + MR - 1) / MR;                            \
         for (intptr_t jc = n0; jc < n1; jc += NC) {                                    \
             const intptr_t nc = MM_MIN(NC, n1 - jc), panels = (nc + NR - 1) / NR;      \
             /* this member packs panels [p0, p1) of each block of B */                 \
@@ -612,8 +668,12 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                 int fresh = integer || pc == 0;                                        \
                 block_stats sb, sa;                                                    \
                 int64_t c;                                                             \
-                if (team != NULL && rank == 0)                                         \
-                    team_reset_claims(team); /* nobody claims before the second barrier */ \
+                if (owner) { /* nobody claims or reads these before the second barrier */ \
+                    if (team != NULL)                                                  \
+                        team_reset_claims(team);                                       \
+                    if (pc == 0)                                                       \
+                        memset(tiny_free, 1, (size_t)row_tiles);                       \
+                }                                                                      \
                 stats_init(&sb);                                                       \
                 if (p0 < p1)                                                           \
                     pack_b_##NAME(B, pc, kc, jc, nc, p0, p1, pb, &sb, row, frac, head); \
@@ -634,6 +694,11 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                         intptr_t mc = MM_MIN(MC, r1 - ic);                             \
                         pack_a_##NAME(A, ic, mc, pc, kc, c, pa, &sa, row, frac, head); \
                         int fast = block_is_fast_##NAME(&sa, &sb, c, narrow);          \
+                        const int passes = !sa.special && !sb.special && (!sa.any || !sb.any \
+                                           || sa.emin + sb.emin >= ieee_emin(EB) + FB);   \
+                        const int ftz = tiny_free_update(&tiny_free[(ic - m0) / MR], passes) \
+                                        && fast;                                       \
+                        const unsigned mode = ftz ? ftz_on() : 0;                          \
                         for (intptr_t q = q0; q < q1; q++) {                           \
                             intptr_t jr = q * NR, nr = MM_MIN(NR, nc - jr);            \
                             const UINT *pbp = pb + q * kc * 2 * NR;                    \
@@ -666,14 +731,18 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                                 tile_store_##NAME(C, ic + ir, mr, jc + jr, nr, pc == 0, tile); \
                             }                                                          \
                         }                                                              \
+                        if (ftz)                                                       \
+                            ftz_restore(mode);                                         \
                     }                                                                  \
                 }                                                                      \
                 if (team != NULL)                                                      \
                     team_barrier(team); /* the next block of B overwrites pb */        \
             }                                                                          \
         }                                                                              \
-        if (team == NULL || rank == 0) /* every member is past its last use of pb */  \
+        if (owner) { /* every member is past its last use of pb and tiny_free */      \
             mm_free(pb);                                                               \
+            free(tiny_free);                                                           \
+        }                                                                              \
         mm_free(pa);                                                                   \
         free(scratch);                                                                 \
         return 0;                                                                      \

@@ -36,6 +36,7 @@ typedef struct {
     int waiting, generation;  /* the barrier */
     int failed;               /* some member could not allocate its buffers */
     void *pb;                 /* the shared packed block of B */
+    unsigned char *tiny_free; /* per row tile: flush-to-zero is safe (matmul_gemm.c) */
     intptr_t next;            /* the next unclaimed unit of the current block */
     mitchell_block_stats stats[MITCHELL_MAX_THREADS]; /* each member's part of B */
 } mitchell_team;

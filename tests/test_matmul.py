@@ -256,6 +256,24 @@ def test_results_do_not_depend_on_thread_count(threads):
             assert_same_bits(x, y)
 
 
+@pytest.mark.parametrize("k", [3, 400], ids=["in one K block", "into later K blocks"])
+def test_subnormal_partial_sums_survive_vanishing_zero_products(isa, k):
+    """The kernel runs in flush-to-zero mode only where no sum can be subnormal
+    (csrc/matmul_gemm.c, "Flush to zero").  Here two products (exact: b is a
+    power of two) cancel to 2^-145, a subnormal, and the zeros in A that follow
+    add vanishing products: IEEE keeps 2^-145, FTZ would give 0.  With K = 400
+    the pair ends the first K block (3 blocks of 134) and the later blocks hold
+    only zeros, which alone would allow FTZ: the history of the sum must not."""
+    x = np.float32(1.5 * 2.0 ** -60)
+    row = np.zeros(k, np.float32)
+    row[[0, 1] if k == 3 else [132, 133]] = x, -np.nextafter(x, np.float32(0))
+    a = np.tile(row, (10, 1))                                  # two full 5-row tiles
+    b = np.full((k, 32), 2.0 ** -62, np.float32)               # two full 16-column panels
+    expected = sequential_reference(a, b)
+    assert expected[0, 0] == np.float32(2.0 ** -145)           # one ulp of x (2^-83) times 2^-62
+    assert_same_bits(mitchell.matmul(a, b), expected)
+
+
 @pytest.mark.parametrize("case", ["one thread", "team of 2", "batch"])
 def test_allocation_failure_raises_memory_error(threads, case):
     """An exhausted allocator gives MemoryError (not a warning and garbage), and nothing leaks."""
