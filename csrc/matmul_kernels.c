@@ -49,101 +49,75 @@ static const mitchell_kernel_table table_portable = {"portable", kernel_f32_port
 #define AVX2 __attribute__((target("avx2,fma")))
 
 /*
- * 5 x 16 float32 tile in 10 accumulators (8 would leave no slack for the
- * 4-cycle FMA latency at 2 FMAs per cycle).  Per k: two fraction vectors and two
- * scale vectors of B, then per row one broadcast of packed A, two integer
- * additions (vpaddd) and two FMAs; the additions and FMAs go to different
- * ports.
+ * 5 x 16 float32 tiles (5 x 8 float64) in 10 accumulators (8 would leave no
+ * slack for the 4-cycle FMA latency at 2 FMAs per cycle).  Per k: two
+ * fraction vectors and two scale vectors of B, then per row one broadcast of
+ * packed A, two integer additions (vpaddd) and two FMAs.  On AMD Zen the
+ * additions and the FMAs go to different pipes; on Intel cores they compete
+ * for ports 0, 1 and 5.
  */
-#define ROW_F32(I)                                                                     \
+#define ROW256(I, SFX, EPI, FLT, HALF)                                                 \
     do {                                                                               \
-        __m256i a = _mm256_castps_si256(_mm256_broadcast_ss((const float *)(pa + I)));                                   \
-        c##I##0 = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_add_epi32(a, f0)), s0, c##I##0); \
-        c##I##1 = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_add_epi32(a, f1)), s1, c##I##1); \
+        __m256i a = _mm256_cast##SFX##_si256(_mm256_broadcast_s##HALF((const FLT *)(pa + I))); \
+        c##I##0 = _mm256_fmadd_##SFX(_mm256_castsi256_##SFX(_mm256_add_##EPI(a, f0)), s0, c##I##0); \
+        c##I##1 = _mm256_fmadd_##SFX(_mm256_castsi256_##SFX(_mm256_add_##EPI(a, f1)), s1, c##I##1); \
     } while (0)
 
-AVX2 static void kernel_f32_avx2(intptr_t kc, const uint32_t *pa, const uint32_t *pb,
-                                 float *c, intptr_t ldc, int load)
-{
-    __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41;
-    if (load) {
-        c00 = _mm256_loadu_ps(c + 0 * ldc); c01 = _mm256_loadu_ps(c + 0 * ldc + 8);
-        c10 = _mm256_loadu_ps(c + 1 * ldc); c11 = _mm256_loadu_ps(c + 1 * ldc + 8);
-        c20 = _mm256_loadu_ps(c + 2 * ldc); c21 = _mm256_loadu_ps(c + 2 * ldc + 8);
-        c30 = _mm256_loadu_ps(c + 3 * ldc); c31 = _mm256_loadu_ps(c + 3 * ldc + 8);
-        c40 = _mm256_loadu_ps(c + 4 * ldc); c41 = _mm256_loadu_ps(c + 4 * ldc + 8);
-    } else {
-        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = _mm256_setzero_ps();
+/* SFX: ps or pd; EPI: the integer lanes of the same width; HALF: s or d (the
+ * broadcast); W: lanes per 256-bit vector, NR / 2. */
+#define MITCHELL_DEFINE_AVX2_KERNEL(NAME, UINT, FLT, VEC, SFX, EPI, HALF, W, MR, NR)     \
+    AVX2 static void kernel_##NAME##_avx2(intptr_t kc, const UINT *pa, const UINT *pb,   \
+                                          FLT *c, intptr_t ldc, int load)              \
+    {                                                                                  \
+        VEC c00, c01, c10, c11, c20, c21, c30, c31, c40, c41;                          \
+        if (load) {                                                                    \
+            c00 = _mm256_loadu_##SFX(c + 0 * ldc); c01 = _mm256_loadu_##SFX(c + 0 * ldc + W); \
+            c10 = _mm256_loadu_##SFX(c + 1 * ldc); c11 = _mm256_loadu_##SFX(c + 1 * ldc + W); \
+            c20 = _mm256_loadu_##SFX(c + 2 * ldc); c21 = _mm256_loadu_##SFX(c + 2 * ldc + W); \
+            c30 = _mm256_loadu_##SFX(c + 3 * ldc); c31 = _mm256_loadu_##SFX(c + 3 * ldc + W); \
+            c40 = _mm256_loadu_##SFX(c + 4 * ldc); c41 = _mm256_loadu_##SFX(c + 4 * ldc + W); \
+        } else {                                                                       \
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = _mm256_setzero_##SFX(); \
+        }                                                                              \
+        MITCHELL_UNROLL_2                                                              \
+        for (intptr_t k = 0; k < kc; k++) {                                            \
+            const __m256i f0 = _mm256_load_si256((const __m256i *)pb);                 \
+            const __m256i f1 = _mm256_load_si256((const __m256i *)(pb + W));           \
+            const VEC s0 = _mm256_load_##SFX((const FLT *)(pb + 2 * W));               \
+            const VEC s1 = _mm256_load_##SFX((const FLT *)(pb + 3 * W));               \
+            _mm_prefetch((const char *)(pa + 16 * MR), _MM_HINT_T0);                   \
+            ROW256(0, SFX, EPI, FLT, HALF); ROW256(1, SFX, EPI, FLT, HALF);            \
+            ROW256(2, SFX, EPI, FLT, HALF); ROW256(3, SFX, EPI, FLT, HALF);            \
+            ROW256(4, SFX, EPI, FLT, HALF);                                            \
+            pa += MR;                                                                  \
+            pb += 2 * NR;                                                              \
+        }                                                                              \
+        const VEC z = _mm256_setzero_##SFX();                                          \
+        _mm256_storeu_##SFX(c + 0 * ldc, _mm256_add_##SFX(c00, z));                    \
+        _mm256_storeu_##SFX(c + 0 * ldc + W, _mm256_add_##SFX(c01, z));                \
+        _mm256_storeu_##SFX(c + 1 * ldc, _mm256_add_##SFX(c10, z));                    \
+        _mm256_storeu_##SFX(c + 1 * ldc + W, _mm256_add_##SFX(c11, z));                \
+        _mm256_storeu_##SFX(c + 2 * ldc, _mm256_add_##SFX(c20, z));                    \
+        _mm256_storeu_##SFX(c + 2 * ldc + W, _mm256_add_##SFX(c21, z));                \
+        _mm256_storeu_##SFX(c + 3 * ldc, _mm256_add_##SFX(c30, z));                    \
+        _mm256_storeu_##SFX(c + 3 * ldc + W, _mm256_add_##SFX(c31, z));                \
+        _mm256_storeu_##SFX(c + 4 * ldc, _mm256_add_##SFX(c40, z));                    \
+        _mm256_storeu_##SFX(c + 4 * ldc + W, _mm256_add_##SFX(c41, z));                \
     }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC unroll 2
-#endif
-    for (intptr_t k = 0; k < kc; k++) {
-        const __m256i f0 = _mm256_load_si256((const __m256i *)pb);
-        const __m256i f1 = _mm256_load_si256((const __m256i *)(pb + 8));
-        const __m256 s0 = _mm256_load_ps((const float *)(pb + 16));
-        const __m256 s1 = _mm256_load_ps((const float *)(pb + 24));
-        _mm_prefetch((const char *)(pa + 16 * MITCHELL_MR_F32), _MM_HINT_T0);
-        ROW_F32(0);
-        ROW_F32(1);
-        ROW_F32(2);
-        ROW_F32(3);
-        ROW_F32(4);
-        pa += MITCHELL_MR_F32;
-        pb += 2 * MITCHELL_NR_F32;
-    }
-    const __m256 z = _mm256_setzero_ps();
-    _mm256_storeu_ps(c + 0 * ldc, _mm256_add_ps(c00, z)); _mm256_storeu_ps(c + 0 * ldc + 8, _mm256_add_ps(c01, z));
-    _mm256_storeu_ps(c + 1 * ldc, _mm256_add_ps(c10, z)); _mm256_storeu_ps(c + 1 * ldc + 8, _mm256_add_ps(c11, z));
-    _mm256_storeu_ps(c + 2 * ldc, _mm256_add_ps(c20, z)); _mm256_storeu_ps(c + 2 * ldc + 8, _mm256_add_ps(c21, z));
-    _mm256_storeu_ps(c + 3 * ldc, _mm256_add_ps(c30, z)); _mm256_storeu_ps(c + 3 * ldc + 8, _mm256_add_ps(c31, z));
-    _mm256_storeu_ps(c + 4 * ldc, _mm256_add_ps(c40, z)); _mm256_storeu_ps(c + 4 * ldc + 8, _mm256_add_ps(c41, z));
-}
 
-/* 5 x 8 float64 tile, the same scheme with 64-bit lanes. */
-#define ROW_F64(I)                                                                     \
-    do {                                                                               \
-        __m256i a = _mm256_castpd_si256(_mm256_broadcast_sd((const double *)(pa + I)));                            \
-        c##I##0 = _mm256_fmadd_pd(_mm256_castsi256_pd(_mm256_add_epi64(a, f0)), s0, c##I##0); \
-        c##I##1 = _mm256_fmadd_pd(_mm256_castsi256_pd(_mm256_add_epi64(a, f1)), s1, c##I##1); \
-    } while (0)
-
-AVX2 static void kernel_f64_avx2(intptr_t kc, const uint64_t *pa, const uint64_t *pb,
-                                 double *c, intptr_t ldc, int load)
-{
-    __m256d c00, c01, c10, c11, c20, c21, c30, c31, c40, c41;
-    if (load) {
-        c00 = _mm256_loadu_pd(c + 0 * ldc); c01 = _mm256_loadu_pd(c + 0 * ldc + 4);
-        c10 = _mm256_loadu_pd(c + 1 * ldc); c11 = _mm256_loadu_pd(c + 1 * ldc + 4);
-        c20 = _mm256_loadu_pd(c + 2 * ldc); c21 = _mm256_loadu_pd(c + 2 * ldc + 4);
-        c30 = _mm256_loadu_pd(c + 3 * ldc); c31 = _mm256_loadu_pd(c + 3 * ldc + 4);
-        c40 = _mm256_loadu_pd(c + 4 * ldc); c41 = _mm256_loadu_pd(c + 4 * ldc + 4);
-    } else {
-        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = _mm256_setzero_pd();
-    }
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC unroll 2
+#define MITCHELL_UNROLL_2 _Pragma("GCC unroll 2")
+#define MITCHELL_UNROLL_4 _Pragma("GCC unroll 4")
+#else
+#define MITCHELL_UNROLL_2
+#define MITCHELL_UNROLL_4
 #endif
-    for (intptr_t k = 0; k < kc; k++) {
-        const __m256i f0 = _mm256_load_si256((const __m256i *)pb);
-        const __m256i f1 = _mm256_load_si256((const __m256i *)(pb + 4));
-        const __m256d s0 = _mm256_load_pd((const double *)(pb + 8));
-        const __m256d s1 = _mm256_load_pd((const double *)(pb + 12));
-        ROW_F64(0);
-        ROW_F64(1);
-        ROW_F64(2);
-        ROW_F64(3);
-        ROW_F64(4);
-        pa += MITCHELL_MR_F64;
-        pb += 2 * MITCHELL_NR_F64;
-    }
-    const __m256d z = _mm256_setzero_pd();
-    _mm256_storeu_pd(c + 0 * ldc, _mm256_add_pd(c00, z)); _mm256_storeu_pd(c + 0 * ldc + 4, _mm256_add_pd(c01, z));
-    _mm256_storeu_pd(c + 1 * ldc, _mm256_add_pd(c10, z)); _mm256_storeu_pd(c + 1 * ldc + 4, _mm256_add_pd(c11, z));
-    _mm256_storeu_pd(c + 2 * ldc, _mm256_add_pd(c20, z)); _mm256_storeu_pd(c + 2 * ldc + 4, _mm256_add_pd(c21, z));
-    _mm256_storeu_pd(c + 3 * ldc, _mm256_add_pd(c30, z)); _mm256_storeu_pd(c + 3 * ldc + 4, _mm256_add_pd(c31, z));
-    _mm256_storeu_pd(c + 4 * ldc, _mm256_add_pd(c40, z)); _mm256_storeu_pd(c + 4 * ldc + 4, _mm256_add_pd(c41, z));
-}
+
+#if MITCHELL_MR_F32 != 5 || MITCHELL_MR_F64 != 5 || MITCHELL_NR_F32 != 16 || MITCHELL_NR_F64 != 8
+#error "the AVX2 and AVX-512 kernels are written for 5-row tiles of 512 bits"
+#endif
+MITCHELL_DEFINE_AVX2_KERNEL(f32, uint32_t, float, __m256, ps, epi32, s, 8, MITCHELL_MR_F32, MITCHELL_NR_F32)
+MITCHELL_DEFINE_AVX2_KERNEL(f64, uint64_t, double, __m256d, pd, epi64, d, 4, MITCHELL_MR_F64, MITCHELL_NR_F64)
 
 static const mitchell_kernel_table table_avx2 = {"avx2", kernel_f32_avx2, kernel_f64_avx2};
 
@@ -156,71 +130,43 @@ static const mitchell_kernel_table table_avx2 = {"avx2", kernel_f32_avx2, kernel
  * accumulators already cover the FMA latency, and the broadcasts from memory
  * use only the load ports.
  */
-#define ROW512(I, SET1, ADD, CASTI, FMA)                                           \
-    c##I = FMA(CASTI(ADD(SET1(pa[I]), f)), s, c##I)
+#define ROW512(I, SFX, EPI)                                                            \
+    c##I = _mm512_fmadd_##SFX(_mm512_castsi512_##SFX(_mm512_add_##EPI(_mm512_set1_##EPI(pa[I]), f)), \
+                              s, c##I)
 
-AVX512 static void kernel_f32_avx512(intptr_t kc, const uint32_t *pa, const uint32_t *pb,
-                                     float *c, intptr_t ldc, int load)
-{
-    __m512 c0, c1, c2, c3, c4;
-    if (load) {
-        c0 = _mm512_loadu_ps(c + 0 * ldc); c1 = _mm512_loadu_ps(c + 1 * ldc);
-        c2 = _mm512_loadu_ps(c + 2 * ldc); c3 = _mm512_loadu_ps(c + 3 * ldc);
-        c4 = _mm512_loadu_ps(c + 4 * ldc);
-    } else {
-        c0 = c1 = c2 = c3 = c4 = _mm512_setzero_ps();
+/* SFX: ps or pd; EPI: the integer lanes of the same width. */
+#define MITCHELL_DEFINE_AVX512_KERNEL(NAME, UINT, FLT, VEC, SFX, EPI, MR, NR)            \
+    AVX512 static void kernel_##NAME##_avx512(intptr_t kc, const UINT *pa, const UINT *pb, \
+                                              FLT *c, intptr_t ldc, int load)          \
+    {                                                                                  \
+        VEC c0, c1, c2, c3, c4;                                                        \
+        if (load) {                                                                    \
+            c0 = _mm512_loadu_##SFX(c + 0 * ldc); c1 = _mm512_loadu_##SFX(c + 1 * ldc); \
+            c2 = _mm512_loadu_##SFX(c + 2 * ldc); c3 = _mm512_loadu_##SFX(c + 3 * ldc); \
+            c4 = _mm512_loadu_##SFX(c + 4 * ldc);                                      \
+        } else {                                                                       \
+            c0 = c1 = c2 = c3 = c4 = _mm512_setzero_##SFX();                           \
+        }                                                                              \
+        MITCHELL_UNROLL_4                                                              \
+        for (intptr_t k = 0; k < kc; k++) {                                            \
+            const __m512i f = _mm512_load_si512((const void *)pb);                     \
+            const VEC s = _mm512_load_##SFX((const FLT *)(pb + NR));                   \
+            _mm_prefetch((const char *)(pa + 16 * MR), _MM_HINT_T0);                   \
+            ROW512(0, SFX, EPI); ROW512(1, SFX, EPI); ROW512(2, SFX, EPI);             \
+            ROW512(3, SFX, EPI); ROW512(4, SFX, EPI);                                  \
+            pa += MR;                                                                  \
+            pb += 2 * NR;                                                              \
+        }                                                                              \
+        const VEC z = _mm512_setzero_##SFX();                                          \
+        _mm512_storeu_##SFX(c + 0 * ldc, _mm512_add_##SFX(c0, z));                     \
+        _mm512_storeu_##SFX(c + 1 * ldc, _mm512_add_##SFX(c1, z));                     \
+        _mm512_storeu_##SFX(c + 2 * ldc, _mm512_add_##SFX(c2, z));                     \
+        _mm512_storeu_##SFX(c + 3 * ldc, _mm512_add_##SFX(c3, z));                     \
+        _mm512_storeu_##SFX(c + 4 * ldc, _mm512_add_##SFX(c4, z));                     \
     }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC unroll 4
-#endif
-    for (intptr_t k = 0; k < kc; k++) {
-        const __m512i f = _mm512_load_si512((const void *)pb);
-        const __m512 s = _mm512_load_ps((const float *)(pb + 16));
-        _mm_prefetch((const char *)(pa + 16 * MITCHELL_MR_F32), _MM_HINT_T0);
-        ROW512(0, _mm512_set1_epi32, _mm512_add_epi32, _mm512_castsi512_ps, _mm512_fmadd_ps);
-        ROW512(1, _mm512_set1_epi32, _mm512_add_epi32, _mm512_castsi512_ps, _mm512_fmadd_ps);
-        ROW512(2, _mm512_set1_epi32, _mm512_add_epi32, _mm512_castsi512_ps, _mm512_fmadd_ps);
-        ROW512(3, _mm512_set1_epi32, _mm512_add_epi32, _mm512_castsi512_ps, _mm512_fmadd_ps);
-        ROW512(4, _mm512_set1_epi32, _mm512_add_epi32, _mm512_castsi512_ps, _mm512_fmadd_ps);
-        pa += MITCHELL_MR_F32;
-        pb += 2 * MITCHELL_NR_F32;
-    }
-    const __m512 z = _mm512_setzero_ps();
-    _mm512_storeu_ps(c + 0 * ldc, _mm512_add_ps(c0, z)); _mm512_storeu_ps(c + 1 * ldc, _mm512_add_ps(c1, z));
-    _mm512_storeu_ps(c + 2 * ldc, _mm512_add_ps(c2, z)); _mm512_storeu_ps(c + 3 * ldc, _mm512_add_ps(c3, z));
-    _mm512_storeu_ps(c + 4 * ldc, _mm512_add_ps(c4, z));
-}
 
-AVX512 static void kernel_f64_avx512(intptr_t kc, const uint64_t *pa, const uint64_t *pb,
-                                     double *c, intptr_t ldc, int load)
-{
-    __m512d c0, c1, c2, c3, c4;
-    if (load) {
-        c0 = _mm512_loadu_pd(c + 0 * ldc); c1 = _mm512_loadu_pd(c + 1 * ldc);
-        c2 = _mm512_loadu_pd(c + 2 * ldc); c3 = _mm512_loadu_pd(c + 3 * ldc);
-        c4 = _mm512_loadu_pd(c + 4 * ldc);
-    } else {
-        c0 = c1 = c2 = c3 = c4 = _mm512_setzero_pd();
-    }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC unroll 4
-#endif
-    for (intptr_t k = 0; k < kc; k++) {
-        const __m512i f = _mm512_load_si512((const void *)pb);
-        const __m512d s = _mm512_load_pd((const double *)(pb + 8));
-        ROW512(0, _mm512_set1_epi64, _mm512_add_epi64, _mm512_castsi512_pd, _mm512_fmadd_pd);
-        ROW512(1, _mm512_set1_epi64, _mm512_add_epi64, _mm512_castsi512_pd, _mm512_fmadd_pd);
-        ROW512(2, _mm512_set1_epi64, _mm512_add_epi64, _mm512_castsi512_pd, _mm512_fmadd_pd);
-        ROW512(3, _mm512_set1_epi64, _mm512_add_epi64, _mm512_castsi512_pd, _mm512_fmadd_pd);
-        ROW512(4, _mm512_set1_epi64, _mm512_add_epi64, _mm512_castsi512_pd, _mm512_fmadd_pd);
-        pa += MITCHELL_MR_F64;
-        pb += 2 * MITCHELL_NR_F64;
-    }
-    const __m512d z = _mm512_setzero_pd();
-    _mm512_storeu_pd(c + 0 * ldc, _mm512_add_pd(c0, z)); _mm512_storeu_pd(c + 1 * ldc, _mm512_add_pd(c1, z));
-    _mm512_storeu_pd(c + 2 * ldc, _mm512_add_pd(c2, z)); _mm512_storeu_pd(c + 3 * ldc, _mm512_add_pd(c3, z));
-    _mm512_storeu_pd(c + 4 * ldc, _mm512_add_pd(c4, z));
-}
+MITCHELL_DEFINE_AVX512_KERNEL(f32, uint32_t, float, __m512, ps, epi32, MITCHELL_MR_F32, MITCHELL_NR_F32)
+MITCHELL_DEFINE_AVX512_KERNEL(f64, uint64_t, double, __m512d, pd, epi64, MITCHELL_MR_F64, MITCHELL_NR_F64)
 
 static const mitchell_kernel_table table_avx512 = {"avx512", kernel_f32_avx512, kernel_f64_avx512};
 
