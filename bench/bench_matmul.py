@@ -125,6 +125,24 @@ def table(sizes, thread_counts, repeats):
     return "\n".join(lines)
 
 
+def scaling_row(n, threads, repeats):
+    """mitchell.matmul alone (no BLAS call in between) on 1 and on `threads` threads."""
+    a32, b32, *_ = _operands(n)
+    out = np.empty((n, n), np.float32)
+    best = {}
+    old = linalg.get_num_threads()
+    try:
+        for _ in range(repeats):
+            for t in (1, threads):
+                linalg.set_num_threads(t)
+                start = time.perf_counter()
+                mitchell.matmul(a32, b32, out=out)
+                best[t] = min(best.get(t, float("inf")), time.perf_counter() - start)
+    finally:
+        linalg.set_num_threads(old)
+    return f"| {n} | {1e3 * best[1]:.2f} | {threads} | {1e3 * best[threads]:.2f} | {best[1] / best[threads]:.2f}x |"
+
+
 def sparse_row(n, repeats):
     """ReLU-sparse operands (half the entries zero) against dense ones, one thread."""
     a32, b32, *_ = _operands(n)
@@ -176,6 +194,11 @@ def main(argv=None):
           "| vs NumPy + mul |\n|---:|---:|---:|---:|---:|---:|")
     for n in (256, 512):
         print(emulation_row(n, 3))
+    if max(thread_counts) > 1:
+        print("\nThread scaling of mitchell.matmul alone (float32, output preallocated):\n")
+        print("| n | 1 thread ms | threads | ms | speed-up |\n|---:|---:|---:|---:|---:|")
+        for n in (512, 1024, 2048):
+            print(scaling_row(n, max(thread_counts), args.repeats if n < 2048 else 3))
     print("\nZeros (ReLU outputs: half of one operand zero), one thread:\n")
     print("| n | dense ms | zeros in A ms | zeros in B ms | dense / zeros in A | dense / zeros in B |\n"
           "|---:|---:|---:|---:|---:|---:|")

@@ -654,15 +654,13 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
              * together; when rows are few, column ranges too. */                 \
             intptr_t ru = 1, cu = 1;                                                   \
             if (members > 1) {                                                         \
-                const intptr_t blocks = (m1 - m0 + MC - 1) / MC, least = 2 * (intptr_t)members; \
+                const intptr_t tiles_per_block = MC / MR; /* MC is a multiple of MR */ \
+                const intptr_t blocks = (row_tiles + tiles_per_block - 1) / tiles_per_block; \
+                const intptr_t least = 2 * (intptr_t)members;                          \
                 ru = ((blocks > least ? blocks : least) + members - 1) / members * members; \
                 ru = MM_MIN(ru, row_tiles);                                            \
                 cu = MM_MIN(panels, (least + ru - 1) / ru);                            \
             }                                                                          \
-            const intptr_t unit_rows = (row_tiles + ru - 1) / ru * MR;                 \
-            const intptr_t unit_panels = (panels + cu - 1) / cu;                       \
-            ru = (m1 - m0 + unit_rows - 1) / unit_rows;                                \
-            cu = (panels + unit_panels - 1) / unit_panels;                             \
             for (intptr_t pc = 0; pc < K; pc += kcmax) {                               \
                 intptr_t kc = MM_MIN(kcmax, K - pc);                                   \
                 int fresh = integer || pc == 0;                                        \
@@ -688,8 +686,11 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                 if (team != NULL)                                                      \
                     team_barrier(team);                                                \
                 for (intptr_t u = first_unit(team); u < ru * cu; u = next_unit(team, u)) { \
-                    const intptr_t r0 = m0 + (u / cu) * unit_rows, r1 = MM_MIN(m1, r0 + unit_rows); \
-                    const intptr_t q0 = (u % cu) * unit_panels, q1 = MM_MIN(panels, q0 + unit_panels); \
+                    /* whole tiles, shared as evenly as they go */                    \
+                    const intptr_t ur = u / cu, uc = u % cu;                           \
+                    const intptr_t r0 = m0 + ur * row_tiles / ru * MR;                \
+                    const intptr_t r1 = MM_MIN(m1, m0 + (ur + 1) * row_tiles / ru * MR); \
+                    const intptr_t q0 = uc * panels / cu, q1 = (uc + 1) * panels / cu; \
                     for (intptr_t ic = r0; ic < r1; ic += MC) {                        \
                         intptr_t mc = MM_MIN(MC, r1 - ic);                             \
                         pack_a_##NAME(A, ic, mc, pc, kc, c, pa, &sa, row, frac, head); \
@@ -748,6 +749,9 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
         return 0;                                                                      \
     }
 
+#if MC_F32 % MITCHELL_MR_F32 != 0 || MC_F64 % MITCHELL_MR_F64 != 0
+#error "MC must be a multiple of MR: the units of a team are whole A blocks of whole tiles"
+#endif
 MITCHELL_DEFINE_FORMAT_DRIVER(f32, uint32_t, float, MITCHELL_F32_EXP_BITS, MITCHELL_F32_FRAC_BITS,
                               MITCHELL_MR_F32, MITCHELL_NR_F32, KC_F32, MC_F32, NC_F32)
 MITCHELL_DEFINE_FORMAT_DRIVER(f64, uint64_t, double, MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS,
