@@ -26,28 +26,27 @@
  * is never -0).  t must be normal, not the subnormal a packed 0 would give:
  * Intel cores take a microcode assist (about 35 times the cost of an FMA)
  * for every FMA with a subnormal factor, which made a zero in A cost as
- * much as 35 products.  (The FMA that adds the vanishing product to a zero
- * accumulator underflows and still takes one; that happens only while a
- * sum is still +0.)
- * A zero in B has s = 0.
+ * much as 35 products.  A zero in B has s = 0.  So the fast kernel adds
+ * exactly the Mitchell products.  Blocks that fail a condition (rare:
+ * specials, subnormals, magnitudes beyond about 2^±100 in float32) take the
+ * general path, which calls the scalar kernel of kernels.h for every product
+ * and adds in the same order.
  *
  * Flush to zero.  While a sum is still +0 (a row of A that starts with
- * zeros, or is all zeros), each vanishing product underflows and costs an
- * assist as well: a quarter of the rows of A zero made a product 26 times
- * slower.  Flush-to-zero mode (MXCSR.FTZ) removes those assists, and it
- * changes no result when no sum can pass through a nonzero subnormal: the
- * vanishing products round to a zero of the same sign either way.  That
- * holds when every nonzero product of the sum has an exponent of at least
- * emin + F: products are then multiples of 2^(E - F), E their least
- * exponent, so are all partial sums (rounding keeps multiples of it), and a
- * nonzero one is at least 2^(E - F) >= 2^emin.  Mitchell's product of a and
- * b is at least 2^(ea + eb), so the blocks check ea_min + eb_min >= emin + F
- * (and no subnormal or special operand), and a row tile keeps FTZ only while
- * every block of its sum so far passed ("tiny_free" below).  So the fast kernel adds exactly the
- * Mitchell products.  Blocks that fail a condition (rare: specials,
- * subnormals, magnitudes beyond about 2^±100 in float32) take the general
- * path, which calls the scalar kernel of kernels.h for every product and adds
- * in the same order.
+ * zeros, or is all zeros), adding a vanishing product underflows, and that
+ * costs an assist too: a quarter of the rows of A zero made a product 26
+ * times slower.  Flush-to-zero mode (MXCSR.FTZ) removes those assists, and
+ * it changes no result when no partial sum can be a nonzero subnormal: FTZ
+ * only replaces such results, and a vanishing product rounds to a zero of
+ * its own sign either way.  That holds when every product of the sum is zero
+ * or has an exponent of at least emin + F: the partial sums are then the
+ * sums of those products (the vanishing ones round away), multiples of
+ * 2^(E - F) with E the least exponent (rounding keeps multiples of it), so
+ * a nonzero one is at least 2^(E - F) >= 2^emin.  Mitchell's product of a
+ * and b is at least 2^(ea + eb), so each block checks ea_min + eb_min >=
+ * emin + F and the absence of subnormal and special operands, and a row
+ * tile keeps FTZ only while every block of its sums so far passed
+ * ("tiny_free" below).
  *
  * Integer path: for magnitudes below 2^8 the float Mitchell product of the
  * converted operands is Mitchell's integer product exactly (same formula,
