@@ -237,6 +237,40 @@ def test_overflow_is_reported():
     assert np.isinf(result[0, 0]) and "overflow" in flags
 
 
+def scaled_matrix(rng, shape, axis):
+    """Random values whose scale changes along `axis` (rows of A, columns of B) from
+    2^-75 to 2^10, so that some sums go through the subnormal range and some blocks
+    may flush to zero while others may not; a few lines all zero, some with leading
+    zeros (sums that stay +0 for a while), a few zeros scattered."""
+    x = rng.standard_normal(shape)
+    lines = shape[axis]
+    scale = 2.0 ** rng.uniform(-75, 10, lines)
+    x *= scale[:, None] if axis == 0 else scale[None, :]
+    x[rng.random(shape) < 0.1] = 0
+    for line in rng.choice(lines, size=max(1, lines // 8), replace=False):
+        lead = rng.integers(0, x.shape[1 - axis] + 1)
+        if axis == 0:
+            x[line, :lead] = 0
+        else:
+            x[:lead, line] = 0
+    return x.astype(np.float32)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_mixed_scales_and_zero_runs_any_threads(isa, threads, seed):
+    """The fast kernel, flush-to-zero, the general path and the teams together on
+    one product, against the sequential sum: every thread count gives the
+    reference's bits.  (Random data rarely cancels into the subnormals; the
+    guard of flush-to-zero has its own tests below, which do.)"""
+    rng = np.random.default_rng(100 + seed)
+    m, k, n = [(130, 401, 300), (37, 200, 130), (7, 401, 620)][seed]
+    a, b = scaled_matrix(rng, (m, k), 0), scaled_matrix(rng, (k, n), 1)
+    expected = sequential_reference(a, b)
+    for count in (1, 2, 3):
+        set_num_threads(count)
+        assert_same_bits(mitchell.matmul(a, b), expected)
+
+
 def test_results_do_not_depend_on_thread_count(threads):
     rng = np.random.default_rng(6)
     a = random_matrix(rng, (203, 300), np.float32, zeros=0.3)
