@@ -78,7 +78,7 @@ static int run_item(mm_work *w, intptr_t b, mm_job *job)
     A.data += b * w->outer[0];
     B.data += b * w->outer[1];
     C.data += b * w->outer[2];
-    return w->gemm(0, w->M, 0, w->N, w->K, &A, &B, &C, &job->flags, w->team, w->team ? job->rank : 0);
+    return w->gemm(0, w->M, 0, w->N, w->K, &A, &B, &C, &job->flags, w->team, job->rank);
 }
 
 static void run_job(mm_job *job)

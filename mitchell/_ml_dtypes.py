@@ -10,7 +10,6 @@ import it on its own.
 """
 
 import importlib.abc
-import importlib.machinery
 import importlib.util
 import sys
 import threading

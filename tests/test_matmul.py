@@ -239,9 +239,10 @@ def test_overflow_is_reported():
 
 def scaled_matrix(rng, shape, axis):
     """Random values whose scale changes along `axis` (rows of A, columns of B) from
-    2^-75 to 2^10, so that some sums go through the subnormal range and some blocks
-    may flush to zero while others may not; a few lines all zero, some with leading
-    zeros (sums that stay +0 for a while), a few zeros scattered."""
+    2^-75 to 2^10, so that products range from about 2^-150 to 2^20: some blocks take
+    the general path, some may flush to zero and others may not; a few lines all
+    zero, some with leading zeros (sums that stay +0 for a while), a few zeros
+    scattered."""
     x = rng.standard_normal(shape)
     lines = shape[axis]
     scale = 2.0 ** rng.uniform(-75, 10, lines)
