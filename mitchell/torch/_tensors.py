@@ -1,0 +1,54 @@
+"""Tensors to NumPy arrays and back, with the checks mitchell needs.
+
+Arrays share memory with the tensors where NumPy can view them (CPU tensors
+of a NumPy dtype); the results come back through ``torch.from_numpy``.
+"""
+
+import numpy as np
+import torch
+
+# Formats mitchell multiplies (float16 and bfloat16 only where the installed
+# mitchell.matmul accepts them: it says so with a TypeError otherwise).
+FLOAT_DTYPES = (torch.float32, torch.float64, torch.float16, torch.bfloat16)
+
+
+def check(*tensors, op):
+    """Raise a clear error unless the tensors are CPU floating-point tensors of one dtype."""
+    for t in tensors:
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"mitchell.torch.{op}: expected tensors, got {type(t).__name__}")
+        if t.device.type != "cpu":
+            raise RuntimeError(
+                f"mitchell.torch.{op}: mitchell computes on the CPU, got a tensor on {t.device}; "
+                "move the model and its inputs with .cpu() (there are no CUDA kernels)")
+        if t.dtype not in FLOAT_DTYPES:
+            raise TypeError(
+                f"mitchell.torch.{op}: got a {t.dtype} tensor; mitchell's matrix products take "
+                "floating-point tensors (float32, float64)")
+    dtypes = {t.dtype for t in tensors}
+    if len(dtypes) > 1:
+        names = ", ".join(sorted(str(d) for d in dtypes))
+        raise TypeError(f"mitchell.torch.{op}: expected operands of one dtype, got {names}")
+
+
+def to_numpy(t):
+    """The tensor's values as an ndarray (a view where possible; no autograd history)."""
+    t = t.detach().resolve_conj().resolve_neg()
+    if t.dtype == torch.bfloat16:
+        try:
+            import ml_dtypes
+        except ImportError:
+            raise TypeError("bfloat16 tensors need the ml_dtypes package "
+                            "(pip install 'mitchell[ml_dtypes]')") from None
+        return t.view(torch.int16).numpy().view(ml_dtypes.bfloat16)
+    return t.numpy()
+
+
+def from_numpy(array, dtype):
+    """A CPU tensor of ``dtype`` holding ``array`` (converted if mitchell computed in another format)."""
+    array = np.ascontiguousarray(array)
+    if array.dtype.name == "bfloat16":
+        result = torch.from_numpy(array.view(np.int16)).view(torch.bfloat16)
+    else:
+        result = torch.from_numpy(array)
+    return result if result.dtype == dtype else result.to(dtype)
