@@ -171,6 +171,14 @@ def _batched(x, name):
     return x, True
 
 
+def _grouped(lhs, rhs, mode):
+    """``lhs (N, G, M, K) @ rhs (G, K, C)`` -> ``(N, G, M, C)``; one GEMM of N*M rows when G = 1."""
+    n, groups, m, k = lhs.shape
+    if groups == 1:
+        return product(lhs.reshape(n * m, k), rhs[0], mode).reshape(n, 1, m, rhs.shape[-1])
+    return product(lhs, rhs[None], mode)
+
+
 def _filters(w, g):
     """``(G, C_out/G, K)`` view of a weight."""
     return w.reshape(g.groups, g.c_out // g.groups, g.k)
@@ -217,7 +225,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1, *, mode="mit
     w = np.asarray(w)
     g = geometry(x.shape, w.shape, stride, padding, dilation, groups)
     cols = im2col(x, g)                                              # (N, G, Ho*Wo, K)
-    y = product(cols, np.swapaxes(_filters(w, g), -1, -2)[None], mode)   # (N, G, Ho*Wo, C_out/G)
+    y = _grouped(cols, np.swapaxes(_filters(w, g), -1, -2), mode)   # (N, G, Ho*Wo, C_out/G)
     y = np.swapaxes(y, -1, -2).reshape(g.output_shape)
     y = _bias(y, b, g.c_out, 1, "conv2d")
     return y if batched else y[0]
@@ -232,7 +240,7 @@ def _check_grad_out(grad_out, g, name):
 
 def _input_grad(grad_out, w, g, mode):
     gy = grad_out.reshape(g.n, g.groups, g.c_out // g.groups, g.ho * g.wo)
-    cols = product(np.swapaxes(gy, -1, -2), _filters(w, g)[None], mode)   # (N, G, Ho*Wo, K)
+    cols = _grouped(np.swapaxes(gy, -1, -2), _filters(w, g), mode)   # (N, G, Ho*Wo, K)
     return col2im(cols, g)
 
 
