@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch.autograd.function import once_differentiable
 
+from mitchell.nn import functional as nnf
 from mitchell.torch import _products
 from mitchell.torch._tensors import from_numpy, to_numpy
 
@@ -36,18 +37,18 @@ class MatmulFunction(torch.autograd.Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         spec = ctx.spec
-        fn = _products.functional()
         an, bn, g = to_numpy(a), to_numpy(b), to_numpy(grad)
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
             spec.count("backward")
-            grad_a = from_numpy(fn.matmul(g, np.swapaxes(bn, -1, -2), mode=spec.backward), a.dtype)
+            grad_a = from_numpy(nnf.matmul(g, np.swapaxes(bn, -1, -2), mode=spec.backward), a.dtype)
         if ctx.needs_input_grad[1]:
             spec.count("backward")
             if b.dim() == 2 and a.dim() > 2:
-                gb = fn.matmul(an.reshape(-1, an.shape[-1]).T, g.reshape(-1, g.shape[-1]), mode=spec.backward)
+                a2, g2 = an.reshape(-1, an.shape[-1]), g.reshape(-1, g.shape[-1])
+                gb = nnf.matmul(a2.T, g2, mode=spec.backward)
             else:
-                gb = fn.matmul(np.swapaxes(an, -1, -2), g, mode=spec.backward)
+                gb = nnf.matmul(np.swapaxes(an, -1, -2), g, mode=spec.backward)
             grad_b = from_numpy(gb, b.dtype)
         return grad_a, grad_b, None
 
@@ -71,16 +72,15 @@ class LinearFunction(torch.autograd.Function):
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         spec = ctx.spec
-        fn = _products.functional()
         g = to_numpy(grad).reshape(-1, w.shape[0])
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
             spec.count("backward")
-            gx = fn.linear_grad_input(g, to_numpy(w), mode=spec.backward)
+            gx = nnf.linear_grad_input(g, to_numpy(w), mode=spec.backward)
             grad_x = from_numpy(gx.reshape(x.shape), x.dtype)
         if ctx.needs_input_grad[1]:
             spec.count("backward")
-            gw = fn.linear_grad_weight(to_numpy(x).reshape(-1, x.shape[-1]), g, mode=spec.backward)
+            gw = nnf.linear_grad_weight(to_numpy(x).reshape(-1, x.shape[-1]), g, mode=spec.backward)
             grad_w = from_numpy(gw, w.dtype)
         if ctx.has_bias and ctx.needs_input_grad[2]:
             grad_b = from_numpy(g.sum(axis=0), w.dtype)
@@ -107,16 +107,17 @@ class Conv2dFunction(torch.autograd.Function):
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         spec = ctx.spec
-        fn = _products.functional()
         g = to_numpy(grad)
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
             spec.count("backward")
-            gx = fn.conv2d_grad_input(g, to_numpy(w), tuple(x.shape), *ctx.geometry, mode=spec.backward)
+            gx = nnf.conv2d_grad_input(g, to_numpy(w), tuple(x.shape), *ctx.geometry,
+                                       mode=spec.backward)
             grad_x = from_numpy(gx, x.dtype)
         if ctx.needs_input_grad[1]:
             spec.count("backward")
-            gw = fn.conv2d_grad_weight(to_numpy(x), g, tuple(w.shape), *ctx.geometry, mode=spec.backward)
+            gw = nnf.conv2d_grad_weight(to_numpy(x), g, tuple(w.shape), *ctx.geometry,
+                                        mode=spec.backward)
             grad_w = from_numpy(gw, w.dtype)
         if ctx.has_bias and ctx.needs_input_grad[2]:
             grad_b = from_numpy(g.sum(axis=(0, 2, 3)), w.dtype)

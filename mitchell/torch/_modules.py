@@ -171,7 +171,7 @@ def convert(model, variant="mitchell", backward=None, *, inplace=False):
         return _SWAPS[type(model)].from_module(model, variant, backward)
     swapped = {}
     for parent in list(model.modules()):
-        for name, child in list(parent.named_children()):
+        for name, child in list(parent._modules.items()):  # named_children() skips repeats
             cls = _SWAPS.get(type(child))
             if cls is not None:
                 if id(child) not in swapped:  # a module registered twice stays shared

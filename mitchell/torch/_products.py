@@ -11,29 +11,17 @@ from dataclasses import dataclass
 import numpy as np
 
 import mitchell
+from mitchell.nn import functional, modes
 
 
 def check_mode(name, what="variant"):
-    """``name`` if it is ``"exact"``, ``"mitchell"`` or a name in ``mitchell.variants``."""
-    if not isinstance(name, str):
-        raise TypeError(f"{what} must be a string such as 'mitchell' or 'exact', got {name!r}")
-    variants = getattr(mitchell, "variants", None) or {}
-    if name in ("exact", "mitchell") or name in variants:
+    """``name`` if it is one of ``mitchell.nn.modes()`` (``"exact"``, ``"mitchell"``, the variants)."""
+    valid = modes()
+    if isinstance(name, str) and name in valid:
         return name
-    known = ", ".join(repr(v) for v in ["exact", "mitchell", *sorted(set(variants) - {"mitchell"})])
-    if name.startswith("int8-"):
-        raise ValueError(f"{what} {name!r}: int8 modes need scales calibrated on data and are "
-                         f"available in mitchell.nn, not in mitchell.torch (expected one of {known})")
-    raise ValueError(f"unknown {what} {name!r}; expected one of {known}")
-
-
-def functional():
-    """``mitchell.nn.functional``: the gradients of products in a selectable mode."""
-    try:
-        from mitchell.nn import functional
-    except ImportError:  # interim, until mitchell.nn.functional lands
-        from mitchell.torch import _interim_functional as functional
-    return functional
+    hint = (" (int8 modes need scales calibrated on data: they are mitchell.nn's layers' modes)"
+            if isinstance(name, str) and name.startswith("int8-") else "")
+    raise ValueError(f"unknown {what} {name!r}; expected one of {', '.join(map(repr, valid))}{hint}")
 
 
 @dataclass(frozen=True)
@@ -59,6 +47,19 @@ def _variant_kwargs(variant):
     return {} if variant == "mitchell" else {"variant": variant}
 
 
+def _dtype_errors_as_runtime_errors(function):
+    """mitchell's TypeError for a dtype it cannot multiply, as a RuntimeError (torch's
+    convention; a TypeError raised inside ``a @ b`` would turn into NotImplemented)."""
+    def wrapped(*args):
+        try:
+            return function(*args)
+        except TypeError as error:
+            raise RuntimeError(f"mitchell.torch: {error}") from error
+    wrapped.__name__, wrapped.__doc__ = function.__name__, function.__doc__
+    return wrapped
+
+
+@_dtype_errors_as_runtime_errors
 def matmul(a, b, spec):
     """Forward matrix product ``a @ b`` (np.matmul shapes)."""
     spec.count("forward")
@@ -67,10 +68,11 @@ def matmul(a, b, spec):
     return mitchell.matmul(a, b, **_variant_kwargs(spec.variant))
 
 
+@_dtype_errors_as_runtime_errors
 def conv2d(x, w, stride, padding, dilation, groups, spec):
     """Forward 2-D convolution, NCHW, integer-pair padding, no bias."""
     spec.count("forward")
     if spec.variant == "exact":
-        return functional().conv2d(x, w, None, stride, padding, dilation, groups, mode="exact")
+        return functional.conv2d(x, w, None, stride, padding, dilation, groups, mode="exact")
     return mitchell.conv2d(x, w, None, stride, padding, dilation, groups,
                            **_variant_kwargs(spec.variant))

@@ -21,14 +21,14 @@ def check(*tensors, op):
             raise RuntimeError(
                 f"mitchell.torch.{op}: mitchell computes on the CPU, got a tensor on {t.device}; "
                 "move the model and its inputs with .cpu() (there are no CUDA kernels)")
-        if t.dtype not in FLOAT_DTYPES:
-            raise TypeError(
+        if t.dtype not in FLOAT_DTYPES:  # RuntimeError, as torch's own dtype errors
+            raise RuntimeError(
                 f"mitchell.torch.{op}: got a {t.dtype} tensor; mitchell's matrix products take "
                 "floating-point tensors (float32, float64)")
     dtypes = {t.dtype for t in tensors}
     if len(dtypes) > 1:
         names = ", ".join(sorted(str(d) for d in dtypes))
-        raise TypeError(f"mitchell.torch.{op}: expected operands of one dtype, got {names}")
+        raise RuntimeError(f"mitchell.torch.{op}: expected operands of one dtype, got {names}")
 
 
 def to_numpy(t):
@@ -46,7 +46,9 @@ def to_numpy(t):
 
 def from_numpy(array, dtype):
     """A CPU tensor of ``dtype`` holding ``array`` (converted if mitchell computed in another format)."""
-    array = np.ascontiguousarray(array)
+    array = np.asarray(array)
+    if not (array.flags.c_contiguous and array.flags.writeable):
+        array = array.copy()
     if array.dtype.name == "bfloat16":
         result = torch.from_numpy(array.view(np.int16)).view(torch.bfloat16)
     else:
