@@ -1,0 +1,74 @@
+"""Speed of a Mitchell ``Linear`` forward next to the exact product, on one thread.
+
+A batch of 256 inputs through a 1024 -> 1024 float32 layer: 256 * 1024 * 1024
+multiply-accumulates (MAC) per call.  Each figure is the best of ``repeats``
+calls (after one warm-up call), with mitchell's GEMM and NumPy's BLAS
+limited to one thread.
+"""
+
+import time
+
+import numpy as np
+
+import mitchell
+from mitchell import nn
+from mitchell.experiments.runner import machine, single_thread
+
+__all__ = ["measure"]
+
+
+def _best(fn, repeats):
+    fn()
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def measure(batch=256, features=1024, repeats=20):
+    """Time the forward passes; return a record with seconds and GMAC/s per row.
+
+    Rows: ``Linear`` layers in ``exact`` (np.matmul), ``mitchell`` and
+    ``int8-mitchell`` mode (quantisation of the input included), and the bare
+    products ``np.matmul`` float32, ``mitchell.matmul`` float32 and int8.
+    """
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, features)).astype(np.float32)
+    macs = batch * features * features
+    layers = {mode: nn.Linear(features, features, mode=mode, rng=1) for mode in ("exact", "mitchell")}
+    q = nn.Linear(features, features, mode="int8-mitchell", rng=1)
+    q.input_scale = np.float32(np.abs(x).max() / 127)
+    w = layers["exact"].weight.data
+    xi = rng.integers(-127, 128, (batch, features), dtype=np.int8)
+    wi = rng.integers(-127, 128, (features, features), dtype=np.int8)
+    rows = {
+        "np.matmul float32 (exact)": lambda: np.matmul(x, w.T),
+        "mitchell.matmul float32": lambda: mitchell.matmul(x, w.T),
+        "mitchell.matmul int8 -> int32": lambda: mitchell.matmul(xi, wi.T),
+        "nn.Linear exact": lambda: layers["exact"].forward(x),
+        "nn.Linear mitchell": lambda: layers["mitchell"].forward(x),
+        "nn.Linear int8-mitchell": lambda: q.forward(x),
+    }
+    out = {"batch": batch, "in_features": features, "out_features": features, "macs": macs,
+           "repeats": repeats, "threads": 1, "machine": machine(), "rows": {}}
+    with single_thread():
+        for name, fn in rows.items():
+            s = _best(fn, repeats)
+            out["rows"][name] = {"seconds": s, "gmacs": macs / s / 1e9}
+    base = out["rows"]["np.matmul float32 (exact)"]["seconds"]
+    for r in out["rows"].values():
+        r["ratio_to_np_matmul"] = base / r["seconds"]
+    return out
+
+
+def table(record):
+    """The record as a Markdown table."""
+    lines = [f"Linear forward, batch {record['batch']}, {record['in_features']} -> {record['out_features']}, "
+             f"one thread, best of {record['repeats']}", "",
+             "| computation | ms | GMAC/s | speed relative to np.matmul |", "|---|---|---|---|"]
+    for name, r in record["rows"].items():
+        lines.append(f"| {name} | {1e3 * r['seconds']:.2f} | {r['gmacs']:.1f} | {r['ratio_to_np_matmul']:.2f} |")
+    lines += ["", f"{record['machine']['cpu']}, {record['machine']['matmul_isa']}, {record['machine']['date']}"]
+    return "\n".join(lines)
