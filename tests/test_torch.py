@@ -502,6 +502,27 @@ class AtenProducts(TorchDispatchMode):
         return func(*args, **(kwargs or {}))
 
 
+@pytest.mark.parametrize("train", [False, True], ids=["eval", "train"])
+def test_torch_transformer_layers_run_every_product_through_mitchell(train):
+    # nn.MultiheadAttention computes inside F.multi_head_attention_forward, a Python
+    # function the mode must run with itself still active
+    torch.manual_seed(0)
+    layer = torch.nn.TransformerEncoderLayer(16, 2, 32, batch_first=True).train(train)
+    mha = torch.nn.MultiheadAttention(16, 2)
+    x = rand(2, 5, 16, seed=100)
+    with AtenProducts() as inside, mt.approximate() as mode:
+        y = layer(x)
+        out, weights = mha(x, x, x)
+        (y.sum() + out.sum()).backward()
+    assert inside.ops == {}
+    # layer: packed in-projection, out-projection, two feed-forward linears + attention's
+    # 2 products; mha (need_weights): 2 linears + 2 batched products
+    assert mode.products["forward"] == 6 + 4
+    with mt.approximate() as mode:
+        torch.nn.LSTM(4, 8)(rand(3, 2, 4))
+    assert mode.unhandled == {"lstm": 1} and mode.products == {}
+
+
 @pytest.mark.parametrize("attention", ["eager", "sdpa"])
 def test_bert_runs_with_every_matrix_product_through_mitchell(attention):
     transformers = pytest.importorskip("transformers")

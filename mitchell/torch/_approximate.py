@@ -1,6 +1,7 @@
 """``approximate()``: a TorchFunctionMode that computes torch's matrix products with mitchell."""
 
 import collections
+import types as _types
 
 import torch
 import torch.nn.functional as F
@@ -41,7 +42,14 @@ _KNOWN_EXACT = {
     torch.Tensor.baddbmm_: "baddbmm_", torch.Tensor.addmv_: "addmv_",
     torch.Tensor.addbmm: "addbmm", torch.Tensor.inner: "inner", torch.Tensor.outer: "outer",
     torch.Tensor.kron: "kron",
+    torch.lstm: "lstm", torch.gru: "gru", torch.rnn_tanh: "rnn_tanh", torch.rnn_relu: "rnn_relu",
+    torch.lstm_cell: "lstm_cell", torch.gru_cell: "gru_cell", torch.rnn_tanh_cell: "rnn_tanh_cell",
+    torch.rnn_relu_cell: "rnn_relu_cell",
 }
+
+# torch >= 2.12 can call a Python-level function (F.multi_head_attention_forward, ...)
+# past its own __torch_function__ check, so the mode can stay active for its body
+_redispatch = getattr(torch.overrides, "redispatch_function", None)
 
 
 class approximate(TorchFunctionMode):
@@ -119,6 +127,7 @@ class approximate(TorchFunctionMode):
         self.counts = collections.Counter()
         self.products = collections.Counter()
         self.unhandled = collections.Counter()
+        self._reentered = set()
         self.spec = Spec.make(variant, backward, self.products)
 
     @property
@@ -140,6 +149,18 @@ class approximate(TorchFunctionMode):
         if name is None:
             if func in _KNOWN_EXACT:
                 self.unhandled[_KNOWN_EXACT[func]] += 1
+            if (isinstance(func, _types.FunctionType) and _redispatch is not None
+                    and func not in self._reentered):
+                # a function written in Python (F.multi_head_attention_forward, ...): run
+                # its body with this mode active so that the products inside are seen (a
+                # second call of the same function from inside, as Tensor.unflatten's
+                # super() call, runs it plainly)
+                self._reentered.add(func)
+                try:
+                    with self:
+                        return _redispatch(func, types, args, kwargs)
+                finally:
+                    self._reentered.discard(func)
             return func(*args, **kwargs)
         self.counts[name] += 1
         return getattr(_functional, name)(self.spec, *args, **kwargs)
