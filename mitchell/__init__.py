@@ -69,8 +69,7 @@ def _select_backend(requested):
 backend, _backend_module = _select_backend(_os.environ.get("MITCHELL_BACKEND", "").strip().lower())
 mul = _backend_module.mul
 div = _backend_module.div
-variants = _variants.build(_backend_module.UFUNCS)
-lmul = variants["lmul"].mul
+variants = _variants.build(_backend_module.variant_ufunc)
 
 __all__ = ["mul", "div", "lmul", "variants", "lut", "backend", "__version__"]
 
@@ -90,3 +89,10 @@ else:
     from mitchell.linalg import conv2d, dot, matmul, tensordot
 
     __all__ += ["matmul", "dot", "tensordot", "conv2d", "linalg"]
+
+
+def __getattr__(name):
+    # a shortcut, resolved on use: the numba backend compiles ufuncs on first use
+    if name == "lmul":
+        return variants["lmul"].mul
+    raise AttributeError(f"module 'mitchell' has no attribute {name!r}")

@@ -124,16 +124,14 @@ cdef object _make_gufunc(variant, fmt):
     _set_correction(&v.f64, variant, FORMATS["float64"] if fmt == "float32" else own, FORMATS["float64"])
     for i in range(NLOOPS):
         data[i] = <void *>v
-    name = f"matmul_{variant.name}_{fmt}".encode()
-    _KEEPALIVE.append(name)
+    # every one is called "matmul", so that NumPy's shape errors read as np.matmul's
     return PyUFunc_FromFuncAndDataAndSignature(
-        LOOPS, data, LOOP_TYPES, NLOOPS, 2, 1, PyUFunc_None, <char *>name,
+        LOOPS, data, LOOP_TYPES, NLOOPS, 2, 1, PyUFunc_None, b"matmul",
         <char *>_DOC, 0, b"(n?,k),(k,m?)->(n?,m?)")
 
 
 cdef bytes _DOC = (b"matmul_gufunc(a, b, /, out=None, **kwargs)\n\n"
                    b"A Mitchell matrix product as a generalized ufunc; use mitchell.matmul.")
-_KEEPALIVE = []
 
 # {(variant name, product format): gufunc}, for the variants whose products
 # are float corrections (the iterative multiplier has no float form); float16

@@ -215,6 +215,11 @@ for _variant in VARIANTS.values():
 mul, div = UFUNCS["mitchell"]
 
 
+def variant_ufunc(name, op):
+    """The ufunc of variant ``name`` for ``op`` ('mul' or 'div'), or None."""
+    return UFUNCS[name][0 if op == "mul" else 1]
+
+
 # ---------------------------------------------------------------------------
 # Instruction set of the contiguous loops (mitchell/_isa.py is the switch).
 

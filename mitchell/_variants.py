@@ -33,13 +33,20 @@ class Variant:
         the verifier measured from the shipped kernels (docs/variants.md).
     """
 
-    __slots__ = ("_spec", "mul", "div", "certified")
+    __slots__ = ("_spec", "_load", "certified")
 
-    def __init__(self, spec, mul, div, certified):
+    def __init__(self, spec, load, certified):
         object.__setattr__(self, "_spec", spec)
-        object.__setattr__(self, "mul", mul)
-        object.__setattr__(self, "div", div)
+        object.__setattr__(self, "_load", load)
         object.__setattr__(self, "certified", certified)
+
+    @property
+    def mul(self):
+        return self._load(self._spec.name, "mul")
+
+    @property
+    def div(self):
+        return self._load(self._spec.name, "div")
 
     def __getattr__(self, attr):
         if attr in ("name", "title", "kind", "definition", "citation"):
@@ -83,10 +90,11 @@ def _certified():
     return json.loads(text)
 
 
-def build(ufuncs):
-    """The mapping for a backend's ``{name: (mul, div)}`` ufuncs."""
+def build(load):
+    """The mapping for a backend whose ``load(name, op)`` gives a variant's ufunc
+    (or None); the numba backend compiles it then, on first use."""
     certified = _certified()
     return VariantMap(
-        (name, Variant(spec, *ufuncs[name], certified.get(name, {})))
+        (name, Variant(spec, load, certified.get(name, {})))
         for name, spec in VARIANTS.items()
     )
