@@ -185,7 +185,7 @@ def main(argv=None):
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     thread_counts = sorted({cpus if t == "all" else int(t) for t in args.threads.split(",")})
     print(f"CPU: {platform.processor() or platform.machine()}, {cpus} CPUs; {_blas_name()}; "
-          f"mitchell kernel {mitchell.linalg._matmul.isa_active()}; "
+          f"mitchell kernel {mitchell.isa()}; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print("\nThroughput ratios (> 1: mitchell faster), best of interleaved repeats:\n")
     print(table([int(s) for s in args.sizes.split(",")], thread_counts, args.repeats))

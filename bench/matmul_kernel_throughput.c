@@ -52,7 +52,7 @@ int main(int argc, char **argv)
     for (int rep = 0; rep < 5; rep++) {
         double t = now();
         for (long i = 0; i < calls; i++)
-            mitchell_mm_kernels.f32(kc, pa + (i % TILES) * kc * MR, pb, c + (i % TILES) * MR * NR, NR, 1);
+            mitchell_mm_kernels()->f32(kc, pa + (i % TILES) * kc * MR, pb, c + (i % TILES) * MR * NR, NR, 1);
         t = now() - t;
         best = t < best ? t : best;
     }

@@ -1,82 +1,51 @@
 /*
  * Run-time choice of the contiguous loops.  Each instruction set's loops live
  * in their own translation unit (contiguous_<target>.c, all made from
- * contiguous_loops.h); this file only asks the CPU what it supports.
+ * contiguous_loops.h); isa.c says which of them this CPU runs.
+ *
+ * The active table is published as one pointer with an atomic store: a loop
+ * that released the GIL reads the pointer once and sees a whole table, old
+ * or new, while another thread switches.
  */
 #include "contiguous.h"
-
-#include <string.h>
+#include "isa.h"
 
 extern const mitchell_contig_table mitchell_contig_table_baseline;
-
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
-#define MITCHELL_HAVE_X86_TARGETS 1
 extern const mitchell_contig_table mitchell_contig_table_avx2;
 extern const mitchell_contig_table mitchell_contig_table_avx512;
-
-static int cpu_has_avx2(void)
-{
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2");
-}
-
-static int cpu_has_avx512(void)
-{
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
-}
 #endif
 
-mitchell_contig_table mitchell_contig;
-
-static const mitchell_contig_table *best_table(void)
+static const mitchell_contig_table *table_of(int isa)
 {
-#ifdef MITCHELL_HAVE_X86_TARGETS
-    if (cpu_has_avx512())
+    if (!mitchell_isa_supported(isa))
+        return NULL;
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+    if (isa == MITCHELL_ISA_AVX512)
         return &mitchell_contig_table_avx512;
-    if (cpu_has_avx2())
+    if (isa == MITCHELL_ISA_AVX2)
         return &mitchell_contig_table_avx2;
 #endif
-    return &mitchell_contig_table_baseline;
+    return isa == MITCHELL_ISA_BASELINE ? &mitchell_contig_table_baseline : NULL;
 }
 
-int mitchell_contig_select(const char *request)
+static const mitchell_contig_table *active = &mitchell_contig_table_baseline;
+
+const mitchell_contig_table *mitchell_contig(void)
 {
-    if (request == NULL || request[0] == '\0') {
-        mitchell_contig = *best_table();
-        return 0;
-    }
-    if (strcmp(request, "baseline") == 0) {
-        mitchell_contig = mitchell_contig_table_baseline;
-        return 0;
-    }
-#ifdef MITCHELL_HAVE_X86_TARGETS
-    if (strcmp(request, "avx2") == 0 && cpu_has_avx2()) {
-        mitchell_contig = mitchell_contig_table_avx2;
-        return 0;
-    }
-    if (strcmp(request, "avx512") == 0 && cpu_has_avx512()) {
-        mitchell_contig = mitchell_contig_table_avx512;
-        return 0;
-    }
-#endif
-    mitchell_contig = *best_table();
-    return -1;
+    return __atomic_load_n(&active, __ATOMIC_ACQUIRE);
 }
 
-const char *mitchell_contig_available(void)
+int mitchell_contig_select(int isa)
 {
-#ifdef MITCHELL_HAVE_X86_TARGETS
-    if (cpu_has_avx512())
-        return "baseline,avx2,avx512";
-    if (cpu_has_avx2())
-        return "baseline,avx2";
-#endif
-    return "baseline";
+    const mitchell_contig_table *t = isa >= 0 && isa < MITCHELL_ISA_COUNT ? table_of(isa) : NULL;
+    if (t == NULL)
+        return -1;
+    __atomic_store_n(&active, t, __ATOMIC_RELEASE);
+    return 0;
 }
 
-const char *mitchell_contig_name(void)
+int mitchell_contig_active(void)
 {
-    return mitchell_contig.name;
+    return mitchell_contig()->isa;
 }

@@ -12,40 +12,36 @@
 #ifndef MITCHELL_CONTIGUOUS_H
 #define MITCHELL_CONTIGUOUS_H
 
+#include "ieee754.h"
+
 #include <stdint.h>
 
 /* Signature shared by every contiguous loop: strides in elements, each 0 or 1
- * (0 broadcasts a scalar operand); out has stride 1.  Returns the
- * MITCHELL_FLAG_* bits raised. */
+ * (0 broadcasts a scalar operand); out has stride 1; kappa is an additive
+ * variant's correction (kernels.h, mitchell_correction.constant; 0 for plain
+ * Mitchell).  Returns the MITCHELL_FLAG_* bits raised. */
 #define MITCHELL_CONTIG_SIGNATURE(UINT)                                               \
-    (const UINT *a, intptr_t sa, const UINT *b, intptr_t sb, UINT *out, intptr_t n)
+    (const UINT *a, intptr_t sa, const UINT *b, intptr_t sb, UINT *out, intptr_t n, int64_t kappa)
 
-typedef unsigned (*mitchell_contig_u16) MITCHELL_CONTIG_SIGNATURE(uint16_t);
-typedef unsigned (*mitchell_contig_u32) MITCHELL_CONTIG_SIGNATURE(uint32_t);
-typedef unsigned (*mitchell_contig_u64) MITCHELL_CONTIG_SIGNATURE(uint64_t);
-
-/* The contiguous loops of the selected instruction set. */
+/* The contiguous loops of one instruction set, per float format; NULL where
+ * a format has no vector loop (the 8-bit formats). */
+#define MITCHELL_CONTIG_FIELDS(NAME, UINT, EB, FB, FN)                                \
+    unsigned (*mul_##NAME) MITCHELL_CONTIG_SIGNATURE(UINT);                           \
+    unsigned (*div_##NAME) MITCHELL_CONTIG_SIGNATURE(UINT);
 typedef struct {
-    const char *name;
-    mitchell_contig_u16 mul_f16, div_f16, mul_bf16, div_bf16;
-    mitchell_contig_u32 mul_f32, div_f32;
-    mitchell_contig_u64 mul_f64, div_f64;
+    int isa; /* mitchell_isa (isa.h) */
+    MITCHELL_FLOAT_FORMATS(MITCHELL_CONTIG_FIELDS)
 } mitchell_contig_table;
+#undef MITCHELL_CONTIG_FIELDS
 
-extern mitchell_contig_table mitchell_contig;
+/* The table in use (an atomic load; see contiguous.c). */
+const mitchell_contig_table *mitchell_contig(void);
 
-/*
- * Chooses the instruction set: the best the CPU supports, or the one named by
- * `request` ("baseline", "avx2", "avx512"; NULL or "" for automatic).
- * Returns 0, or -1 if the request is unknown or unsupported here (the
- * selection is then left automatic).
- */
-int mitchell_contig_select(const char *request);
+/* Chooses the instruction set (mitchell_isa, isa.h).  Returns 0, or -1 if
+ * this build or CPU does not have it (the choice is then unchanged). */
+int mitchell_contig_select(int isa);
 
-/* Name of the instruction set in use. */
-const char *mitchell_contig_name(void);
-
-/* Comma-separated names of the instruction sets this build and CPU support. */
-const char *mitchell_contig_available(void);
+/* The mitchell_isa in use. */
+int mitchell_contig_active(void);
 
 #endif

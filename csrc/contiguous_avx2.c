@@ -17,6 +17,7 @@
 #include <immintrin.h>
 
 #define MITCHELL_SIMD_NAME avx2
+#define MITCHELL_SIMD_ISA AVX2
 #define MITCHELL_SIMD_BYTES 32
 #define MITCHELL_SIMD_ALL(v) (_mm256_movemask_epi8((__m256i)(v)) == -1)
 #define MITCHELL_SIMD_MIN16(x, y) ((__typeof__(x))_mm256_min_epi16((__m256i)(x), (__m256i)(y)))

@@ -18,6 +18,7 @@
 #include <immintrin.h>
 
 #define MITCHELL_SIMD_NAME avx512
+#define MITCHELL_SIMD_ISA AVX512
 #define MITCHELL_SIMD_BYTES 64
 #define MITCHELL_SIMD_ALL(v) (_mm512_cmpeq_epi64_mask((__m512i)(v), _mm512_set1_epi64(-1)) == 0xFF)
 #define MITCHELL_SIMD_MIN16(x, y) ((__typeof__(x))_mm512_min_epi16((__m512i)(x), (__m512i)(y)))

@@ -10,6 +10,7 @@
 #if defined(__GNUC__) || defined(__clang__)
 
 #define MITCHELL_SIMD_NAME baseline
+#define MITCHELL_SIMD_ISA BASELINE
 #define MITCHELL_SIMD_BYTES 16
 
 #if defined(__SSE2__)

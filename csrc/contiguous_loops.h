@@ -6,6 +6,7 @@
  *
  * The including file defines:
  *   MITCHELL_SIMD_NAME      target name (token), e.g. avx2
+ *   MITCHELL_SIMD_ISA       its mitchell_isa suffix (token), e.g. AVX2
  *   MITCHELL_SIMD_BYTES     vector width in bytes
  *   MITCHELL_SIMD_ALL(v)    nonzero if every lane mask of v is all ones
  *   MITCHELL_SIMD_MIN16/32/64(x, y), MITCHELL_SIMD_MAX16/32/64(x, y)
@@ -31,6 +32,7 @@
  */
 
 #include "contiguous.h"
+#include "isa.h"
 #include "kernels.h"
 
 #include <string.h>
@@ -122,6 +124,13 @@
 
 #define SIMD_SAME_WIDTH(mask) (mask)
 
+/* A variant's correction kappa is added to every log sum: for mul the vector
+ * computes |a| + |b| - one', for div |a| + one' - |b|, with one' = bits(1.0)
+ * minus, respectively plus, kappa.  The lane checks test the sum itself, so
+ * they hold for any kappa with |kappa| < 2^frac_bits. */
+#define SIMD_FOLD_mul(one, kappa) ((one) - (__typeof__(one))(kappa))
+#define SIMD_FOLD_div(one, kappa) ((one) + (__typeof__(one))(kappa))
+
 #define SIMD_DEFINE_FORMAT(NAME, UINT, SINT, CSINT, EB, FB, VMIN, VMAX, ZMUL, ZDIV, WIDEN) \
     typedef UINT vu_##NAME __attribute__((vector_size(MITCHELL_SIMD_BYTES)));          \
     typedef SINT vs_##NAME __attribute__((vector_size(MITCHELL_SIMD_BYTES)));          \
@@ -129,18 +138,24 @@
     enum { LANES_##NAME = MITCHELL_SIMD_BYTES / sizeof(UINT),                          \
            CHECK_SHIFT_##NAME = 8 * (sizeof(UINT) - sizeof(CSINT)) };                  \
     typedef struct {                                                                   \
+        /* one: bits(1.0) with the variant's correction folded in (see        */    \
+        /* SIMD_DEFINE_LOOP); corr: the same correction for the scalar kernel */     \
         vu_##NAME abs_mask, one;                                                       \
         /* (min normal - 1), (inf - 1) and the ignored lanes, in check lanes */       \
         vc_##NAME below_min_normal, below_inf, ignore;                                 \
+        mitchell_correction corr;                                                      \
     } simd_consts_##NAME;                                                              \
     /* Made once per call and hidden from the optimiser, which otherwise */          \
     /* rebuilds some of them inside the loop (GCC 12 on AVX2). */                    \
-    MITCHELL_INLINE simd_consts_##NAME simd_consts_##NAME##_make(void)                 \
+    MITCHELL_INLINE simd_consts_##NAME simd_consts_##NAME##_make(UINT one, int64_t kappa) \
     {                                                                                  \
         simd_consts_##NAME k;                                                          \
         const int shift = CHECK_SHIFT_##NAME;                                          \
         k.abs_mask = (vu_##NAME){0} + (UINT)ieee_abs_mask(EB, FB);                     \
-        k.one = (vu_##NAME){0} + (UINT)ieee_one_bits(EB, FB);                          \
+        k.one = (vu_##NAME){0} + one;                                                  \
+        k.corr.constant = kappa;                                                       \
+        k.corr.table = NULL;                                                           \
+        k.corr.index_bits = 0;                                                         \
         k.below_min_normal = (vc_##NAME){0} + (CSINT)((ieee_min_normal_bits(FB) >> shift) - 1); \
         k.below_inf = (vc_##NAME){0} + (CSINT)((ieee_inf_bits(EB, FB) >> shift) - 1);  \
         k.ignore = (vc_##NAME)((vu_##NAME){0} + (UINT)(((uint64_t)1 << shift) - 1));   \
@@ -150,32 +165,32 @@
         SIMD_OPAQUE(k.below_inf);                                                      \
         return k;                                                                      \
     }                                                                                  \
-    /* mul: |a| + |b| - one; div: |a| - |b| + one */                                  \
+    /* mul: |a| + |b| - (one - kappa); div: |a| - |b| + (one + kappa) */              \
     SIMD_DEFINE_OP(mul, NAME, VMIN, VMAX, ma + mb - one, ZMUL, WIDEN)                   \
     SIMD_DEFINE_OP(div, NAME, VMIN, VMAX, ma + one - mb, ZDIV, WIDEN)
 
 /* Zero paths on same-width check lanes: mul when min(|a|, |b|) == 0; div when
  * |a| == 0 < |b|, i.e. |a| < min(|b|, 1). */
-SIMD_DEFINE_FORMAT(f16, uint16_t, int16_t, int16_t, MITCHELL_F16_EXP_BITS, MITCHELL_F16_FRAC_BITS,
+SIMD_DEFINE_FORMAT(f16, uint16_t, int16_t, int16_t, MITCHELL_EB_f16, MITCHELL_FB_f16,
                    MITCHELL_SIMD_MIN16, MITCHELL_SIMD_MAX16, mn == 0,
                    MITCHELL_SIMD_MIN16((vc_f16)mb, (vc_f16){0} + 1) > (vc_f16)ma, SIMD_SAME_WIDTH)
-SIMD_DEFINE_FORMAT(bf16, uint16_t, int16_t, int16_t, MITCHELL_BF16_EXP_BITS, MITCHELL_BF16_FRAC_BITS,
+SIMD_DEFINE_FORMAT(bf16, uint16_t, int16_t, int16_t, MITCHELL_EB_bf16, MITCHELL_FB_bf16,
                    MITCHELL_SIMD_MIN16, MITCHELL_SIMD_MAX16, mn == 0,
                    MITCHELL_SIMD_MIN16((vc_bf16)mb, (vc_bf16){0} + 1) > (vc_bf16)ma, SIMD_SAME_WIDTH)
-SIMD_DEFINE_FORMAT(f32, uint32_t, int32_t, int32_t, MITCHELL_F32_EXP_BITS, MITCHELL_F32_FRAC_BITS,
+SIMD_DEFINE_FORMAT(f32, uint32_t, int32_t, int32_t, MITCHELL_EB_f32, MITCHELL_FB_f32,
                    MITCHELL_SIMD_MIN32, MITCHELL_SIMD_MAX32, mn == 0,
                    MITCHELL_SIMD_MIN32((vc_f32)mb, (vc_f32){0} + 1) > (vc_f32)ma, SIMD_SAME_WIDTH)
 #if SIMD_NATIVE_MIN32
 /* float64: 32-bit check lanes; the zero tests need the whole 64-bit lane, and
  * a check-lane mask is widened from the sign of its lane's high half. */
 #define SIMD_WIDEN_F64(mask) ((vs_f64)(mask) < 0)
-SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int32_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS,
+SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int32_t, MITCHELL_EB_f64, MITCHELL_FB_f64,
                    MITCHELL_SIMD_MIN32, MITCHELL_SIMD_MAX32,
                    ((vs_f64)ma == 0) | ((vs_f64)mb == 0),
                    ((vs_f64)ma == 0) & ((vs_f64)mb != 0), SIMD_WIDEN_F64)
 #else
 /* without a native 32-bit min/max (SSE2) the 64-bit lanes are cheaper */
-SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS,
+SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB_f64,
                    MITCHELL_SIMD_MIN64, MITCHELL_SIMD_MAX64, mn == 0,
                    MITCHELL_SIMD_MIN64((vc_f64)mb, (vc_f64){0} + 1) > (vc_f64)ma, SIMD_SAME_WIDTH)
 #endif
@@ -230,7 +245,7 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_F64_EXP_BITS, MITCH
             }                                                                          \
         } else {                                                                       \
             for (intptr_t j = 0; j < 2 * L; j++)                                       \
-                out[j] = mitchell_##OP##_##NAME(a[j * sa], b[j * sb], flags);          \
+                out[j] = mitchell_##OP##_##NAME##_corrected(a[j * sa], b[j * sb], &k->corr, flags); \
         }                                                                              \
     }                                                                                  \
                                                                                        \
@@ -256,7 +271,10 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_F64_EXP_BITS, MITCH
         enum { BLOCK = 2 * LANES_##NAME };                                             \
         unsigned flags = 0;                                                            \
         intptr_t i = 0;                                                                \
-        const simd_consts_##NAME k = simd_consts_##NAME##_make();                      \
+        /* the correction folds into the constant: kappa is added to every sum */   \
+        const UINT one = (UINT)ieee_one_bits(EB, FB);                                  \
+        const simd_consts_##NAME k = simd_consts_##NAME##_make(                        \
+            SIMD_FOLD_##OP(one, kappa), kappa);                                        \
         if (SIMD_CAN_STREAM && (size_t)n * sizeof(UINT) >= SIMD_STREAM_MIN_BYTES       \
             && (uintptr_t)out % sizeof(UINT) == 0) {                                   \
             /* elements before out + i is vector-aligned */                            \
@@ -289,15 +307,16 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_F64_EXP_BITS, MITCH
         if (simd_overlaps(out, a, sa ? n : 1, n, sizeof(UINT))                         \
             || simd_overlaps(out, b, sb ? n : 1, n, sizeof(UINT))) {                   \
             unsigned flags = 0;                                                        \
+            const mitchell_correction corr = {kappa, NULL, 0};                         \
             for (intptr_t i = 0; i < n; i++)                                           \
-                out[i] = mitchell_##OP##_##NAME(a[i * sa], b[i * sb], &flags);         \
+                out[i] = mitchell_##OP##_##NAME##_corrected(a[i * sa], b[i * sb], &corr, &flags); \
             return flags;                                                              \
         }                                                                              \
         if (sa && sb)                                                                  \
-            return simd_##OP##_##NAME(a, 1, b, 1, out, n);                             \
+            return simd_##OP##_##NAME(a, 1, b, 1, out, n, kappa);                      \
         if (sb)                                                                        \
-            return simd_##OP##_##NAME(a, 0, b, 1, out, n);                             \
-        return simd_##OP##_##NAME(a, 1, b, 0, out, n);                                 \
+            return simd_##OP##_##NAME(a, 0, b, 1, out, n, kappa);                      \
+        return simd_##OP##_##NAME(a, 1, b, 0, out, n, kappa);                          \
     }
 
 /* Whether out[0, n) and in[0, m) share memory without being the same array. */
@@ -309,20 +328,22 @@ static int simd_overlaps(const void *out, const void *in, intptr_t m, intptr_t n
     return o < i + (uintptr_t)m * size && i < o + (uintptr_t)n * size;
 }
 
-SIMD_DEFINE_ENTRY(mul, f16, uint16_t, MITCHELL_F16_EXP_BITS, MITCHELL_F16_FRAC_BITS)
-SIMD_DEFINE_ENTRY(div, f16, uint16_t, MITCHELL_F16_EXP_BITS, MITCHELL_F16_FRAC_BITS)
-SIMD_DEFINE_ENTRY(mul, bf16, uint16_t, MITCHELL_BF16_EXP_BITS, MITCHELL_BF16_FRAC_BITS)
-SIMD_DEFINE_ENTRY(div, bf16, uint16_t, MITCHELL_BF16_EXP_BITS, MITCHELL_BF16_FRAC_BITS)
-SIMD_DEFINE_ENTRY(mul, f32, uint32_t, MITCHELL_F32_EXP_BITS, MITCHELL_F32_FRAC_BITS)
-SIMD_DEFINE_ENTRY(div, f32, uint32_t, MITCHELL_F32_EXP_BITS, MITCHELL_F32_FRAC_BITS)
-SIMD_DEFINE_ENTRY(mul, f64, uint64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS)
-SIMD_DEFINE_ENTRY(div, f64, uint64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS)
+SIMD_DEFINE_ENTRY(mul, f16, uint16_t, MITCHELL_EB_f16, MITCHELL_FB_f16)
+SIMD_DEFINE_ENTRY(div, f16, uint16_t, MITCHELL_EB_f16, MITCHELL_FB_f16)
+SIMD_DEFINE_ENTRY(mul, bf16, uint16_t, MITCHELL_EB_bf16, MITCHELL_FB_bf16)
+SIMD_DEFINE_ENTRY(div, bf16, uint16_t, MITCHELL_EB_bf16, MITCHELL_FB_bf16)
+SIMD_DEFINE_ENTRY(mul, f32, uint32_t, MITCHELL_EB_f32, MITCHELL_FB_f32)
+SIMD_DEFINE_ENTRY(div, f32, uint32_t, MITCHELL_EB_f32, MITCHELL_FB_f32)
+SIMD_DEFINE_ENTRY(mul, f64, uint64_t, MITCHELL_EB_f64, MITCHELL_FB_f64)
+SIMD_DEFINE_ENTRY(div, f64, uint64_t, MITCHELL_EB_f64, MITCHELL_FB_f64)
 
-#define SIMD_STRINGIFY_(x) #x
-#define SIMD_STRINGIFY(x) SIMD_STRINGIFY_(x)
+#define SIMD_PASTE_ISA_(name) MITCHELL_ISA_##name
+#define SIMD_PASTE_ISA(name) SIMD_PASTE_ISA_(name)
 
 const mitchell_contig_table SIMD_TABLE = {
-    SIMD_STRINGIFY(MITCHELL_SIMD_NAME),
-    contig_mul_f16, contig_div_f16, contig_mul_bf16, contig_div_bf16,
-    contig_mul_f32, contig_div_f32, contig_mul_f64, contig_div_f64,
+    .isa = SIMD_PASTE_ISA(MITCHELL_SIMD_ISA),
+    .mul_f16 = contig_mul_f16, .div_f16 = contig_div_f16,
+    .mul_bf16 = contig_mul_bf16, .div_bf16 = contig_div_bf16,
+    .mul_f32 = contig_mul_f32, .div_f32 = contig_div_f32,
+    .mul_f64 = contig_mul_f64, .div_f64 = contig_div_f64,
 };

@@ -11,23 +11,14 @@
 #include <stdint.h>
 #include <string.h>
 
-/* (exponent field width, fraction field width) of each supported format */
-#define MITCHELL_F16_EXP_BITS 5
-#define MITCHELL_F16_FRAC_BITS 10
-#define MITCHELL_BF16_EXP_BITS 8
-#define MITCHELL_BF16_FRAC_BITS 7
-#define MITCHELL_F32_EXP_BITS 8
-#define MITCHELL_F32_FRAC_BITS 23
-#define MITCHELL_F64_EXP_BITS 11
-#define MITCHELL_F64_FRAC_BITS 52
-/* The two 8-bit floats of ml_dtypes (OCP FP8).  E5M2 is IEEE-like; E4M3FN
- * ("finite, NaN") has no infinity: exponent field all ones is an ordinary
- * binade except for the all-ones fraction, its only NaN, so its largest
- * finite value is 2^8 * 1.75 = 448. */
-#define MITCHELL_F8E5M2_EXP_BITS 5
-#define MITCHELL_F8E5M2_FRAC_BITS 2
-#define MITCHELL_F8E4M3FN_EXP_BITS 4
-#define MITCHELL_F8E4M3FN_FRAC_BITS 3
+/* The float formats, one X-macro list generated from mitchell/_spec.py:
+ * X(short name, bits type, exp_bits, frac_bits, finite_only).  The field
+ * widths of format NAME are MITCHELL_EB_NAME and MITCHELL_FB_NAME. */
+#include "mitchell_formats.h"
+
+#define MITCHELL_FORMAT_WIDTHS(NAME, UINT, EB, FB, FN) MITCHELL_EB_##NAME = EB, MITCHELL_FB_##NAME = FB,
+enum { MITCHELL_FLOAT_FORMATS(MITCHELL_FORMAT_WIDTHS) };
+#undef MITCHELL_FORMAT_WIDTHS
 
 #if defined(__GNUC__) || defined(__clang__)
 #define MITCHELL_INLINE static inline __attribute__((always_inline))

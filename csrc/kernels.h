@@ -80,42 +80,54 @@ MITCHELL_INLINE uint64_t mitchell_encode(uint64_t sign, int64_t E, uint64_t M,
 }
 
 /*
- * L = log(a) + log(b) and L = log(a) - log(b) of two finite nonzero
- * magnitudes, in fixed point: returns floor(L) and stores the fraction field
- * of frac(L) in *M.  Shared by every format's general path.
+ * A variant's correction of the log sum (docs/semantics.md, "Variants"):
+ * kappa, in units of 2^-frac_bits, is added to the fixed-point L before the
+ * antilog.  It is `constant`, or, when `table` is set, the entry
+ * table[(i << r) | j] where i and j are the leading r = index_bits bits of
+ * the two operands' (normalised) fraction fields.  Plain Mitchell is the
+ * zero correction; the values of every variant live in mitchell/_spec.py.
  */
-MITCHELL_INLINE int64_t mitchell_log_sum(uint64_t ma, uint64_t mb, unsigned eb, unsigned fb, uint64_t *M)
+typedef struct {
+    int64_t constant;
+    const int64_t *table;
+    unsigned index_bits;
+} mitchell_correction;
+
+static const mitchell_correction mitchell_plain = {0, NULL, 0};
+
+MITCHELL_INLINE int64_t mitchell_kappa(const mitchell_correction *k, uint64_t fa, uint64_t fb_, unsigned fb)
 {
-    int64_t ea, eb_;
-    uint64_t fa = mitchell_decode(ma, eb, fb, &ea);
-    uint64_t fb_ = mitchell_decode(mb, eb, fb, &eb_);
-    int64_t E = ea + eb_;
-    *M = fa + fb_;
-    if (*M >= ieee_implicit_one(fb)) { /* frac(L) wrapped: carry into floor(L) */
-        E += 1;
-        *M -= ieee_implicit_one(fb);
-    }
-    return E;
+    if (k->table == NULL)
+        return k->constant;
+    const unsigned r = k->index_bits, s = fb - r;
+    return k->table[((fa >> s) << r) | (fb_ >> s)];
 }
 
-MITCHELL_INLINE int64_t mitchell_log_difference(uint64_t ma, uint64_t mb, unsigned eb, unsigned fb, uint64_t *M)
+/*
+ * L = log(a) + log(b) + kappa and L = log(a) - log(b) + kappa of two finite
+ * nonzero magnitudes, in fixed point: returns floor(L) and stores the
+ * fraction field of frac(L) in *M.  Shared by every format's general path.
+ */
+MITCHELL_INLINE int64_t mitchell_log_combine(uint64_t ma, uint64_t mb, int negate_b, unsigned eb, unsigned fb,
+                                             const mitchell_correction *k, uint64_t *M)
 {
     int64_t ea, eb_;
     uint64_t fa = mitchell_decode(ma, eb, fb, &ea);
     uint64_t fb_ = mitchell_decode(mb, eb, fb, &eb_);
-    int64_t E = ea - eb_;
-    if (fa >= fb_) {
-        *M = fa - fb_;
-    } else { /* frac(L) negative: borrow from floor(L) */
-        E -= 1;
-        *M = fa + ieee_implicit_one(fb) - fb_;
-    }
-    return E;
+    /* the fraction part, |frac| < 2^(fb+2): carried (or borrowed) into E by
+     * floor division, written out because >> of a negative is not portable C */
+    int64_t frac = negate_b ? (int64_t)fa - (int64_t)fb_ : (int64_t)fa + (int64_t)fb_;
+    frac += mitchell_kappa(k, fa, fb_, fb);
+    const int64_t unit = (int64_t)1 << fb;
+    int64_t carry = frac >= 0 ? frac >> fb : -((-frac + unit - 1) >> fb);
+    *M = (uint64_t)(frac - carry * unit);
+    return (negate_b ? ea - eb_ : ea + eb_) + carry;
 }
 
 /* Everything the one-addition fast path does not cover: specials, subnormal
  * operands, and results outside the normal range. */
-static uint64_t mitchell_mul_general(uint64_t a, uint64_t b, unsigned eb, unsigned fb, unsigned *flags)
+static uint64_t mitchell_mul_general(uint64_t a, uint64_t b, unsigned eb, unsigned fb,
+                                     const mitchell_correction *k, unsigned *flags)
 {
     const uint64_t inf = ieee_inf_bits(eb, fb);
     uint64_t sign = (a ^ b) & ieee_sign_mask(eb, fb);
@@ -134,11 +146,12 @@ static uint64_t mitchell_mul_general(uint64_t a, uint64_t b, unsigned eb, unsign
         return sign;
 
     uint64_t M;
-    int64_t E = mitchell_log_sum(ma, mb, eb, fb, &M);
+    int64_t E = mitchell_log_combine(ma, mb, 0, eb, fb, k, &M);
     return mitchell_encode(sign, E, M, eb, fb, flags);
 }
 
-static uint64_t mitchell_div_general(uint64_t a, uint64_t b, unsigned eb, unsigned fb, unsigned *flags)
+static uint64_t mitchell_div_general(uint64_t a, uint64_t b, unsigned eb, unsigned fb,
+                                     const mitchell_correction *k, unsigned *flags)
 {
     const uint64_t inf = ieee_inf_bits(eb, fb);
     uint64_t sign = (a ^ b) & ieee_sign_mask(eb, fb);
@@ -167,40 +180,53 @@ static uint64_t mitchell_div_general(uint64_t a, uint64_t b, unsigned eb, unsign
         return sign;
 
     uint64_t M;
-    int64_t E = mitchell_log_difference(ma, mb, eb, fb, &M);
+    int64_t E = mitchell_log_combine(ma, mb, 1, eb, fb, k, &M);
     return mitchell_encode(sign, E, M, eb, fb, flags);
 }
 
 /*
- * mul: sign is the XOR; for normal operands the magnitude is |a| + |b| - one,
- * exact whenever it lands in [min normal, inf).  The sum cannot wrap: both
- * magnitudes are below inf < 2^(width-1).
+ * mul: sign is the XOR; for normal operands the magnitude is
+ * |a| + |b| + kappa - one, exact whenever it lands in [min normal, inf).  The
+ * sum cannot wrap: both magnitudes are below inf < 2^(width-1) and
+ * |kappa| < 2^frac_bits <= |a| + |b|.
  */
-MITCHELL_INLINE uint64_t mitchell_mul_bits(uint64_t a, uint64_t b, unsigned eb, unsigned fb, unsigned *flags)
+MITCHELL_INLINE uint64_t mitchell_mul_corrected(uint64_t a, uint64_t b, unsigned eb, unsigned fb,
+                                                const mitchell_correction *k, unsigned *flags)
 {
     const uint64_t inf = ieee_inf_bits(eb, fb), minn = ieee_min_normal_bits(fb);
-    const uint64_t one = ieee_one_bits(eb, fb);
+    const uint64_t one = ieee_one_bits(eb, fb), fm = ieee_frac_mask(fb);
     uint64_t ma = a & ieee_abs_mask(eb, fb), mb = b & ieee_abs_mask(eb, fb);
     if (ma - minn < inf - minn && mb - minn < inf - minn) {
-        uint64_t s = ma + mb;
+        uint64_t s = ma + mb + (uint64_t)mitchell_kappa(k, ma & fm, mb & fm, fb);
         if (s - minn >= one && s - one < inf)
             return ((a ^ b) & ieee_sign_mask(eb, fb)) | (s - one);
     }
-    return mitchell_mul_general(a, b, eb, fb, flags);
+    return mitchell_mul_general(a, b, eb, fb, k, flags);
 }
 
-/* div: for normal operands the magnitude is |a| - |b| + one. */
-MITCHELL_INLINE uint64_t mitchell_div_bits(uint64_t a, uint64_t b, unsigned eb, unsigned fb, unsigned *flags)
+/* div: for normal operands the magnitude is |a| - |b| + kappa + one. */
+MITCHELL_INLINE uint64_t mitchell_div_corrected(uint64_t a, uint64_t b, unsigned eb, unsigned fb,
+                                                const mitchell_correction *k, unsigned *flags)
 {
     const uint64_t inf = ieee_inf_bits(eb, fb), minn = ieee_min_normal_bits(fb);
-    const uint64_t one = ieee_one_bits(eb, fb);
+    const uint64_t one = ieee_one_bits(eb, fb), fm = ieee_frac_mask(fb);
     uint64_t ma = a & ieee_abs_mask(eb, fb), mb = b & ieee_abs_mask(eb, fb);
     if (ma - minn < inf - minn && mb - minn < inf - minn) {
-        uint64_t s = ma + one;
+        uint64_t s = ma + one + (uint64_t)mitchell_kappa(k, ma & fm, mb & fm, fb);
         if (s >= mb + minn && s - mb < inf)
             return ((a ^ b) & ieee_sign_mask(eb, fb)) | (s - mb);
     }
-    return mitchell_div_general(a, b, eb, fb, flags);
+    return mitchell_div_general(a, b, eb, fb, k, flags);
+}
+
+MITCHELL_INLINE uint64_t mitchell_mul_bits(uint64_t a, uint64_t b, unsigned eb, unsigned fb, unsigned *flags)
+{
+    return mitchell_mul_corrected(a, b, eb, fb, &mitchell_plain, flags);
+}
+
+MITCHELL_INLINE uint64_t mitchell_div_bits(uint64_t a, uint64_t b, unsigned eb, unsigned fb, unsigned *flags)
+{
+    return mitchell_div_corrected(a, b, eb, fb, &mitchell_plain, flags);
 }
 
 /*
@@ -240,7 +266,8 @@ MITCHELL_INLINE uint64_t mitchell_fn_encode(uint64_t sign, int64_t E, uint64_t M
     return mitchell_encode(sign, E, M, eb, fb, flags); /* gradual underflow */
 }
 
-MITCHELL_INLINE uint64_t mitchell_mul_fn_bits(uint64_t a, uint64_t b, unsigned eb, unsigned fb, unsigned *flags)
+MITCHELL_INLINE uint64_t mitchell_mul_fn_corrected(uint64_t a, uint64_t b, unsigned eb, unsigned fb,
+                                                   const mitchell_correction *k, unsigned *flags)
 {
     const uint64_t nan = ieee_fn_nan_bits(eb, fb);
     uint64_t sign = (a ^ b) & ieee_sign_mask(eb, fb);
@@ -250,11 +277,12 @@ MITCHELL_INLINE uint64_t mitchell_mul_fn_bits(uint64_t a, uint64_t b, unsigned e
     if (ma == 0 || mb == 0)
         return sign;
     uint64_t M;
-    int64_t E = mitchell_log_sum(ma, mb, eb, fb, &M);
+    int64_t E = mitchell_log_combine(ma, mb, 0, eb, fb, k, &M);
     return mitchell_fn_encode(sign, E, M, eb, fb, flags);
 }
 
-MITCHELL_INLINE uint64_t mitchell_div_fn_bits(uint64_t a, uint64_t b, unsigned eb, unsigned fb, unsigned *flags)
+MITCHELL_INLINE uint64_t mitchell_div_fn_corrected(uint64_t a, uint64_t b, unsigned eb, unsigned fb,
+                                                   const mitchell_correction *k, unsigned *flags)
 {
     const uint64_t nan = ieee_fn_nan_bits(eb, fb);
     uint64_t sign = (a ^ b) & ieee_sign_mask(eb, fb);
@@ -268,7 +296,7 @@ MITCHELL_INLINE uint64_t mitchell_div_fn_bits(uint64_t a, uint64_t b, unsigned e
     if (ma == 0)
         return sign;
     uint64_t M;
-    int64_t E = mitchell_log_difference(ma, mb, eb, fb, &M);
+    int64_t E = mitchell_log_combine(ma, mb, 1, eb, fb, k, &M);
     return mitchell_fn_encode(sign, E, M, eb, fb, flags);
 }
 
@@ -329,8 +357,8 @@ MITCHELL_INLINE uint64_t mitchell_iabs(int64_t a) { return a < 0 ? 0 - (uint64_t
  */
 MITCHELL_INLINE int32_t mitchell_imul_small(int32_t a, int32_t b)
 {
-    const uint32_t abs_mask = (uint32_t)ieee_abs_mask(MITCHELL_F32_EXP_BITS, MITCHELL_F32_FRAC_BITS);
-    const uint32_t one = (uint32_t)ieee_one_bits(MITCHELL_F32_EXP_BITS, MITCHELL_F32_FRAC_BITS);
+    const uint32_t abs_mask = (uint32_t)ieee_abs_mask(MITCHELL_EB_f32, MITCHELL_FB_f32);
+    const uint32_t one = (uint32_t)ieee_one_bits(MITCHELL_EB_f32, MITCHELL_FB_f32);
     uint32_t ua = ieee_f32_to_bits((float)a), ub = ieee_f32_to_bits((float)b);
     uint32_t ma = ua & abs_mask, mb = ub & abs_mask;
     uint32_t product = ((ua ^ ub) & ~abs_mask) | (ma + mb - one);
@@ -343,8 +371,8 @@ MITCHELL_INLINE int32_t mitchell_imul_small(int32_t a, int32_t b)
  * that uint32 products up to 2^64 - 1 convert back exactly. */
 MITCHELL_INLINE uint64_t mitchell_imul_wide(int64_t a, int64_t b)
 {
-    const uint64_t abs_mask = ieee_abs_mask(MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS);
-    const uint64_t one = ieee_one_bits(MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS);
+    const uint64_t abs_mask = ieee_abs_mask(MITCHELL_EB_f64, MITCHELL_FB_f64);
+    const uint64_t one = ieee_one_bits(MITCHELL_EB_f64, MITCHELL_FB_f64);
     uint64_t ma = ieee_f64_to_bits((double)a) & abs_mask, mb = ieee_f64_to_bits((double)b) & abs_mask;
     return (ma == 0 || mb == 0) ? 0 : (uint64_t)ieee_f64_from_bits(ma + mb - one);
 }
@@ -384,39 +412,135 @@ MITCHELL_INLINE uint64_t mitchell_mul_u64(uint64_t a, uint64_t b, unsigned *flag
     return mitchell_imul_magnitude_sat(a, b, UINT64_MAX, flags);
 }
 
-/* Integer div returns float64: operands of up to 32 bits convert to double
- * exactly, so this is the float64 semantics of the exact operands. */
-#define MITCHELL_DEFINE_INT_DIV(NAME, IN)                                              \
-    MITCHELL_INLINE double mitchell_div_##NAME(IN a, IN b, unsigned *flags)            \
-    {                                                                                  \
-        return ieee_f64_from_bits(mitchell_div_f64(ieee_f64_to_bits((double)a),        \
-                                                   ieee_f64_to_bits((double)b), flags)); \
+/*
+ * One named kernel per (operation, format), made from the format list:
+ * mitchell_mul_f32_corrected(a_bits, b_bits, &correction, &flags) and the
+ * plain mitchell_mul_f32(a_bits, b_bits, &flags).  Finite-only formats
+ * (float8_e4m3fn) have their own special values.
+ */
+#define MITCHELL_SELECT_FN_0(IEEE, FN) IEEE
+#define MITCHELL_SELECT_FN_1(IEEE, FN) FN
+#define MITCHELL_SELECT_FN(FINITE, IEEE, FN) MITCHELL_SELECT_FN_##FINITE(IEEE, FN)
+#define MITCHELL_DEFINE_FORMAT(NAME, UINT, EB, FB, FINITE)                                       \
+    MITCHELL_INLINE UINT mitchell_mul_##NAME##_corrected(UINT a, UINT b, const mitchell_correction *k, \
+                                                         unsigned *flags)                        \
+    { return (UINT)MITCHELL_SELECT_FN(FINITE, mitchell_mul_corrected, mitchell_mul_fn_corrected)(a, b, EB, FB, k, flags); } \
+    MITCHELL_INLINE UINT mitchell_div_##NAME##_corrected(UINT a, UINT b, const mitchell_correction *k, \
+                                                         unsigned *flags)                        \
+    { return (UINT)MITCHELL_SELECT_FN(FINITE, mitchell_div_corrected, mitchell_div_fn_corrected)(a, b, EB, FB, k, flags); } \
+    MITCHELL_INLINE UINT mitchell_mul_##NAME(UINT a, UINT b, unsigned *flags)                    \
+    { return mitchell_mul_##NAME##_corrected(a, b, &mitchell_plain, flags); }                    \
+    MITCHELL_INLINE UINT mitchell_div_##NAME(UINT a, UINT b, unsigned *flags)                    \
+    { return mitchell_div_##NAME##_corrected(a, b, &mitchell_plain, flags); }
+
+MITCHELL_FLOAT_FORMATS(MITCHELL_DEFINE_FORMAT)
+
+
+
+/*
+ * Integer products of the variants (docs/semantics.md, "Variants on
+ * integers"): the float64 variant product of the exact operands (up to 32
+ * bits, so the conversion is exact and the product a normal float64),
+ * rounded to the nearest integer, ties to even, and saturated at `limit`
+ * with the overflow flag.  For plain Mitchell this is the integer algorithm
+ * above, whose products are integers.
+ */
+MITCHELL_INLINE uint64_t mitchell_round_f64_magnitude(uint64_t bits, uint64_t limit, unsigned *flags)
+{
+    const unsigned fb = MITCHELL_FB_f64;
+    if (bits == 0)
+        return 0;
+    int64_t e = (int64_t)(bits >> fb) - ieee_bias(MITCHELL_EB_f64);
+    uint64_t sig = ieee_implicit_one(fb) | (bits & ieee_frac_mask(fb));
+    uint64_t q;
+    if (e >= 64) {
+        q = UINT64_MAX; /* beyond every limit */
+    } else if (e >= (int64_t)fb) {
+        q = sig << (e - (int64_t)fb);
+    } else if ((int64_t)fb - e >= 64) {
+        q = 0; /* below 2^-11: rounds to 0 */
+    } else {
+        unsigned shift = (unsigned)((int64_t)fb - e);
+        uint64_t rem = sig & (((uint64_t)1 << shift) - 1), half = (uint64_t)1 << (shift - 1);
+        q = sig >> shift;
+        if (rem > half || (rem == half && (q & 1)))
+            q += 1;
+    }
+    if (q > limit) {
+        *flags |= MITCHELL_FLAG_OVERFLOW;
+        return limit;
+    }
+    return q;
+}
+
+MITCHELL_INLINE uint64_t mitchell_imul_corrected(uint64_t a, uint64_t b, const mitchell_correction *k,
+                                                 uint64_t limit, unsigned *flags)
+{
+    if (a == 0 || b == 0)
+        return 0;
+    unsigned none = 0; /* nonzero integers below 2^33: a normal product, no flag */
+    uint64_t r = mitchell_mul_f64_corrected(ieee_f64_to_bits((double)a), ieee_f64_to_bits((double)b), k, &none);
+    return mitchell_round_f64_magnitude(r, limit, flags);
+}
+
+/*
+ * Babic, Avramovic and Bulic's iterative logarithmic multiplier (2011): the
+ * basic block 2^(k1+k2) + x1 2^k2 + x2 2^k1 (Mitchell's product without the
+ * carry case) misses exactly x1 x2, the product of the two residues, and
+ * each correction term is the basic block of those residues.  Never above
+ * a b, exact as soon as a residue is 0; below 2^64 for 32-bit operands.
+ */
+MITCHELL_INLINE uint64_t mitchell_ilm_magnitude(uint64_t a, uint64_t b, unsigned terms)
+{
+    uint64_t sum = 0;
+    for (unsigned i = 0; i <= terms && a != 0 && b != 0; i++) {
+        int k1 = ieee_msb_index(a), k2 = ieee_msb_index(b);
+        uint64_t x1 = a - ((uint64_t)1 << k1), x2 = b - ((uint64_t)1 << k2);
+        sum += ((uint64_t)1 << (k1 + k2)) + (x1 << k2) + (x2 << k1);
+        a = x1;
+        b = x2;
+    }
+    return sum;
+}
+
+/*
+ * Sign-magnitude wrappers per widening integer type, made from the type
+ * list: mitchell_mul_i8_corrected(a, b, &correction, &flags) and
+ * mitchell_ilm_i8(a, b, terms).
+ */
+#define MITCHELL_DEFINE_INT_VARIANTS(NAME, IN, OUT, SIGNED)                                      \
+    MITCHELL_INLINE OUT mitchell_mul_##NAME##_corrected(IN a, IN b, const mitchell_correction *k, \
+                                                        unsigned *flags)                         \
+    {                                                                                            \
+        const unsigned bits = 8 * sizeof(OUT);                                                   \
+        int negative = SIGNED && ((int64_t)a < 0) != ((int64_t)b < 0);                            \
+        uint64_t limit = SIGNED ? ((uint64_t)1 << (bits - 1)) - !negative                        \
+                                : (bits == 64 ? UINT64_MAX : ((uint64_t)1 << bits) - 1);         \
+        uint64_t m = mitchell_imul_corrected(mitchell_iabs((int64_t)a), mitchell_iabs((int64_t)b), \
+                                             k, limit, flags);                                   \
+        return negative ? (OUT)(0 - m) : (OUT)m;                                                 \
+    }                                                                                            \
+    MITCHELL_INLINE OUT mitchell_ilm_##NAME(IN a, IN b, unsigned terms)                          \
+    {                                                                                            \
+        int negative = SIGNED && ((int64_t)a < 0) != ((int64_t)b < 0);                            \
+        uint64_t m = mitchell_ilm_magnitude(mitchell_iabs((int64_t)a), mitchell_iabs((int64_t)b), terms); \
+        return negative ? (OUT)(0 - m) : (OUT)m;                                                 \
     }
 
-/* One named kernel per (operation, format): mitchell_mul_f32(a_bits, b_bits, &flags). */
-#define MITCHELL_DEFINE_FORMAT(NAME, UINT, EB, FB)                                     \
-    MITCHELL_INLINE UINT mitchell_mul_##NAME(UINT a, UINT b, unsigned *flags)          \
-    { return (UINT)mitchell_mul_bits(a, b, EB, FB, flags); }                           \
-    MITCHELL_INLINE UINT mitchell_div_##NAME(UINT a, UINT b, unsigned *flags)          \
-    { return (UINT)mitchell_div_bits(a, b, EB, FB, flags); }
+MITCHELL_WIDENING_INTEGERS(MITCHELL_DEFINE_INT_VARIANTS)
 
-MITCHELL_DEFINE_FORMAT(f16, uint16_t, MITCHELL_F16_EXP_BITS, MITCHELL_F16_FRAC_BITS)
-MITCHELL_DEFINE_FORMAT(bf16, uint16_t, MITCHELL_BF16_EXP_BITS, MITCHELL_BF16_FRAC_BITS)
-MITCHELL_DEFINE_FORMAT(f32, uint32_t, MITCHELL_F32_EXP_BITS, MITCHELL_F32_FRAC_BITS)
-MITCHELL_DEFINE_FORMAT(f64, uint64_t, MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS)
-
-/* float8_e5m2 is IEEE-like; float8_e4m3fn has its own special values. */
-MITCHELL_DEFINE_FORMAT(f8e5m2, uint8_t, MITCHELL_F8E5M2_EXP_BITS, MITCHELL_F8E5M2_FRAC_BITS)
-MITCHELL_INLINE uint8_t mitchell_mul_f8e4m3fn(uint8_t a, uint8_t b, unsigned *flags)
-{ return (uint8_t)mitchell_mul_fn_bits(a, b, MITCHELL_F8E4M3FN_EXP_BITS, MITCHELL_F8E4M3FN_FRAC_BITS, flags); }
-MITCHELL_INLINE uint8_t mitchell_div_f8e4m3fn(uint8_t a, uint8_t b, unsigned *flags)
-{ return (uint8_t)mitchell_div_fn_bits(a, b, MITCHELL_F8E4M3FN_EXP_BITS, MITCHELL_F8E4M3FN_FRAC_BITS, flags); }
-
-MITCHELL_DEFINE_INT_DIV(i8, int8_t)
-MITCHELL_DEFINE_INT_DIV(u8, uint8_t)
-MITCHELL_DEFINE_INT_DIV(i16, int16_t)
-MITCHELL_DEFINE_INT_DIV(u16, uint16_t)
-MITCHELL_DEFINE_INT_DIV(i32, int32_t)
-MITCHELL_DEFINE_INT_DIV(u32, uint32_t)
+/* Integer div returns float64: operands of up to 32 bits convert to double
+ * exactly, so this is the float64 semantics (of the variant) of the exact
+ * operands. */
+#define MITCHELL_DEFINE_INT_DIV_VARIANT(NAME, IN, OUT, SIGNED)                                   \
+    MITCHELL_INLINE double mitchell_div_##NAME##_corrected(IN a, IN b, const mitchell_correction *k, \
+                                                           unsigned *flags)                      \
+    {                                                                                            \
+        return ieee_f64_from_bits(mitchell_div_f64_corrected(ieee_f64_to_bits((double)a),         \
+                                                             ieee_f64_to_bits((double)b), k, flags)); \
+    }                                                                                            \
+    MITCHELL_INLINE double mitchell_div_##NAME(IN a, IN b, unsigned *flags)                      \
+    { return mitchell_div_##NAME##_corrected(a, b, &mitchell_plain, flags); }
+MITCHELL_WIDENING_INTEGERS(MITCHELL_DEFINE_INT_DIV_VARIANT)
 
 #endif

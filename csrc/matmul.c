@@ -37,6 +37,7 @@
  */
 typedef struct {
     mitchell_gemm_fn gemm;
+    const mitchell_mm_variant *variant;
     intptr_t M, N, K;
     const intptr_t *outer; /* byte strides between batch items of A, B, C */
     mitchell_matrix A, B, C;
@@ -78,7 +79,7 @@ static int run_item(mm_work *w, intptr_t b, mm_job *job)
     A.data += b * w->outer[0];
     B.data += b * w->outer[1];
     C.data += b * w->outer[2];
-    return w->gemm(0, w->M, 0, w->N, w->K, &A, &B, &C, &job->flags, w->team, job->rank);
+    return w->gemm(0, w->M, 0, w->N, w->K, &A, &B, &C, w->variant, &job->flags, w->team, job->rank);
 }
 
 static void run_job(mm_job *job)
@@ -163,9 +164,12 @@ static void fill_zero(intptr_t count, const intptr_t *outer, intptr_t M, intptr_
  */
 static int matmul_batch(intptr_t count, const intptr_t *outer, intptr_t M, intptr_t N, intptr_t K,
                         const mitchell_matrix *A, const mitchell_matrix *B,
-                        const mitchell_matrix *C, int nthreads)
+                        const mitchell_matrix *C, const mitchell_mm_variant *v, int nthreads)
 {
+    static const mitchell_mm_variant plain = {{0, NULL, 0}, {0, NULL, 0}, 1};
     mitchell_gemm_fn gemm = mitchell_choose_gemm(A, B, C);
+    if (v == NULL)
+        v = &plain;
     if (gemm == NULL)
         return -1;
     if (count == 0 || M == 0 || N == 0)
@@ -180,7 +184,7 @@ static int matmul_batch(intptr_t count, const intptr_t *outer, intptr_t M, intpt
         T = (int)(products / (double)MIN_PRODUCTS_PER_THREAD);
     if (T < 1)
         T = 1;
-    mm_work work = {gemm, M, N, K, outer, *A, *B, *C, count, 0, NULL, 0};
+    mm_work work = {gemm, v, M, N, K, outer, *A, *B, *C, count, 0, NULL, 0};
 #ifdef MITCHELL_HAVE_TEAMS
     if (T > 1 && count < T) {
         unsigned flags = 0;
@@ -201,10 +205,11 @@ static int matmul_batch(intptr_t count, const intptr_t *outer, intptr_t M, intpt
 }
 
 int mitchell_matmul(intptr_t M, intptr_t N, intptr_t K, const mitchell_matrix *A,
-                    const mitchell_matrix *B, const mitchell_matrix *C, int nthreads)
+                    const mitchell_matrix *B, const mitchell_matrix *C,
+                    const mitchell_mm_variant *v, int nthreads)
 {
     static const intptr_t no_outer[3] = {0, 0, 0};
-    return matmul_batch(1, no_outer, M, N, K, A, B, C, nthreads);
+    return matmul_batch(1, no_outer, M, N, K, A, B, C, v, nthreads);
 }
 
 static int g_threads = 1;
@@ -240,12 +245,12 @@ static void report_failure(void)
 #define MITCHELL_DEFINE_MM_LOOP(NAME, TA, TB, TC)                                      \
     void mitchell_mm_loop_##NAME MITCHELL_MM_LOOP_SIGNATURE                            \
     {                                                                                  \
-        (void)data;                                                                    \
         mitchell_matrix A = {args[0], steps[3], steps[4], TA};                         \
         mitchell_matrix B = {args[1], steps[5], steps[6], TB};                         \
         mitchell_matrix C = {args[2], steps[7], steps[8], TC};                         \
         int r = matmul_batch(dimensions[0], steps, dimensions[1], dimensions[3],       \
-                             dimensions[2], &A, &B, &C, g_threads);                    \
+                             dimensions[2], &A, &B, &C,                                \
+                             (const mitchell_mm_variant *)data, g_threads);            \
         if (r < 0)                                                                     \
             report_failure();                                                          \
         else                                                                           \

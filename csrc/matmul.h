@@ -15,7 +15,20 @@
 #ifndef MITCHELL_MATMUL_H
 #define MITCHELL_MATMUL_H
 
+#include "kernels.h"
+
 #include <stdint.h>
+
+/*
+ * The variant of every product (mitchell/_spec.py): the corrections of
+ * float32 and float64 products (kernels.h).  Integer operands take the
+ * float64 correction, as the elementwise integer loops do.  NULL, or a
+ * variant with `plain` set, is Mitchell's product.
+ */
+typedef struct {
+    mitchell_correction f32, f64;
+    int plain;
+} mitchell_mm_variant;
 
 /* Element types of operands and results. */
 enum mitchell_mm_type {
@@ -44,7 +57,7 @@ typedef struct {
  */
 int mitchell_matmul(intptr_t M, intptr_t N, intptr_t K,
                     const mitchell_matrix *A, const mitchell_matrix *B,
-                    const mitchell_matrix *C, int nthreads);
+                    const mitchell_matrix *C, const mitchell_mm_variant *v, int nthreads);
 
 /* Thread count used by the gufunc loops (1 <= n); returns the previous one. */
 int mitchell_matmul_set_threads(int n);
@@ -58,13 +71,13 @@ extern void (*mitchell_matmul_alloc_failure_hook)(void);
 /* Tests only: the next n packing-buffer allocations fail. */
 void mitchell_matmul_fail_allocations(int n);
 
-/* Micro-kernel instruction set: "portable", "avx2", "avx512" (NULL/"" = best).
- * Returns 0, or -1 if unknown or unsupported here (best is then used). */
-int mitchell_matmul_select(const char *request);
-const char *mitchell_matmul_isa(void);
-const char *mitchell_matmul_isa_available(void);
+/* Micro-kernel instruction set (mitchell_isa, isa.h).  Returns 0, or -1 if
+ * this build or CPU does not have it (the choice is then unchanged). */
+int mitchell_matmul_select(int isa);
+int mitchell_matmul_isa(void);
 
-/* gufunc inner loops, signature (n?,k),(k,m?)->(n?,m?), npy_intp spelled intptr_t */
+/* gufunc inner loops, signature (n?,k),(k,m?)->(n?,m?), npy_intp spelled
+ * intptr_t; data is the `const mitchell_mm_variant *` (NULL: plain) */
 #define MITCHELL_MM_LOOP_SIGNATURE                                                     \
     (char **args, const intptr_t *dimensions, const intptr_t *steps, void *data)
 void mitchell_mm_loop_f32 MITCHELL_MM_LOOP_SIGNATURE;

@@ -334,19 +334,39 @@ static inline uint64_t load_bits_f64(const mitchell_matrix *X, intptr_t r, intpt
     return u;
 }
 
-/* One product by the scalar kernel of the operands' own format. */
-static inline float product_f32(const mitchell_matrix *A, const mitchell_matrix *B,
-                                intptr_t i, intptr_t k, intptr_t j, unsigned *flags)
+static inline int is_byte(int type)
 {
-    return ieee_f32_from_bits(mitchell_mul_f32(load_bits_f32(A, i, k), load_bits_f32(B, k, j), flags));
+    return type == MITCHELL_MM_I8 || type == MITCHELL_MM_U8;
 }
 
-static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix *B,
-                                 intptr_t i, intptr_t k, intptr_t j, unsigned *flags)
+static inline int64_t load_byte(const mitchell_matrix *X, intptr_t r, intptr_t c)
+{
+    const char *p = X->data + r * X->rs + c * X->cs;
+    return X->type == MITCHELL_MM_I8 ? (int64_t)*(const int8_t *)p : (int64_t)*(const uint8_t *)p;
+}
+
+/* One product by the scalar kernel of the operands' own format.  A variant's
+ * integer product is the rounded float64 one (kernels.h), below 2^17 for
+ * bytes, so exact in float32. */
+static inline float product_f32(const mitchell_matrix *A, const mitchell_matrix *B, intptr_t i,
+                                intptr_t k, intptr_t j, const mitchell_mm_variant *v, unsigned *flags)
+{
+    if (!v->plain && is_byte(A->type)) {
+        int64_t a = load_byte(A, i, k), b = load_byte(B, k, j);
+        uint64_t m = mitchell_imul_corrected(mitchell_iabs(a), mitchell_iabs(b), &v->f64, UINT64_MAX, flags);
+        return (a < 0) != (b < 0) ? -(float)m : (float)m;
+    }
+    return ieee_f32_from_bits(mitchell_mul_f32_corrected(load_bits_f32(A, i, k), load_bits_f32(B, k, j),
+                                                         &v->f32, flags));
+}
+
+static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix *B, intptr_t i,
+                                 intptr_t k, intptr_t j, const mitchell_mm_variant *v, unsigned *flags)
 {
     if (A->type == MITCHELL_MM_F32) /* float32 products accumulated in float64 */
-        return (double)product_f32(A, B, i, k, j, flags);
-    return ieee_f64_from_bits(mitchell_mul_f64(load_bits_f64(A, i, k), load_bits_f64(B, k, j), flags));
+        return (double)product_f32(A, B, i, k, j, v, flags);
+    return ieee_f64_from_bits(mitchell_mul_f64_corrected(load_bits_f64(A, i, k), load_bits_f64(B, k, j),
+                                                         &v->f64, flags));
 }
 
 /*
@@ -456,12 +476,14 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
     }                                                                                  \
                                                                                        \
     /* A block rows [i0, i0+mc) x columns [k0, k0+kc) in panels of MR rows:       \
-     * bits(a) + c 2^F, or bits(2^emin) for a zero; padding rows repeat a row. */  \
+     * bits(a) + c 2^F + kappa, or bits(2^emin) for a zero; padding rows repeat a   \
+     * row.  An additive variant's kappa folds in here: every product of the row \
+     * gets it added to its log sum. */                                          \
     MITCHELL_PACK_CLONES static void pack_a_##NAME(const mitchell_matrix *A, intptr_t i0, intptr_t mc,       \
-                              intptr_t k0, intptr_t kc, int64_t c, UINT *pa,           \
+                              intptr_t k0, intptr_t kc, int64_t c, int64_t kappa, UINT *pa, \
                               block_stats *st, UINT *row, UINT *frac, UINT *head)      \
     {                                                                                  \
-        const UINT shift = (UINT)((uint64_t)c << FB);                                  \
+        const UINT shift = (UINT)(((uint64_t)c << FB) + (uint64_t)kappa);              \
         const UINT absm = (UINT)ieee_abs_mask(EB, FB);                                 \
         const UINT zero = (UINT)ieee_min_normal_bits(FB); /* t normal: no FMA assist */ \
         stats_init(st);                                                                \
@@ -485,22 +507,24 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
     }                                                                                  \
                                                                                        \
     /* Conditions (1)-(4) of the comment at the top of this file; with `narrow`     \
-     * (float32 operands in the float64 format) also (2) in float32's range. */    \
+     * (float32 operands in the float64 format) also (2) in float32's range.  A   \
+     * positive kappa (< 2^F) can carry the log sum one binade further. */       \
     static int block_is_fast_##NAME(const block_stats *sa, const block_stats *sb, int64_t c, \
-                                    int narrow)                                        \
+                                    int narrow, int64_t kappa)                         \
     {                                                                                  \
         const int64_t emin = ieee_emin(EB), emax = ieee_emax(EB);                      \
-        const int64_t emin32 = ieee_emin(MITCHELL_F32_EXP_BITS);                       \
-        const int64_t emax32 = ieee_emax(MITCHELL_F32_EXP_BITS);                       \
-        if (sa->special || sb->special)                                                \
+        const int64_t emin32 = ieee_emin(MITCHELL_EB_f32);                       \
+        const int64_t emax32 = ieee_emax(MITCHELL_EB_f32);                       \
+        const int64_t carry = 1 + (kappa > 0);                                         \
+        if (sa->special || sb->special || kappa < 0)                                   \
             return 0;                                                                  \
         if (narrow && sa->any && sb->any                                               \
-            && (sa->emin + sb->emin < emin32 || sa->emax + sb->emax + 1 > emax32))     \
+            && (sa->emin + sb->emin < emin32 || sa->emax + sb->emax + carry > emax32)) \
             return 0;                                                                  \
         if (sa->any && sb->any                                                         \
-            && (sa->emin + sb->emin < emin || sa->emax + sb->emax + 1 > emax))         \
+            && (sa->emin + sb->emin < emin || sa->emax + sb->emax + carry > emax))     \
             return 0;                                                                  \
-        if (sa->any && (sa->emin + c < emin || sa->emax + c + 1 > emax))               \
+        if (sa->any && (sa->emin + c < emin || sa->emax + c + carry > emax))           \
             return 0;                                                                  \
         if (sb->any && sb->emin - c < emin)                                            \
             return 0;                                                                  \
@@ -510,13 +534,14 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
     /* The same products from the scalar kernel, added in the same order. */          \
     static void general_tile_##NAME(const mitchell_matrix *A, const mitchell_matrix *B, \
                                     intptr_t i0, intptr_t mr, intptr_t j0, intptr_t nr, \
-                                    intptr_t k0, intptr_t kc, FLT *tile, unsigned *flags) \
+                                    intptr_t k0, intptr_t kc, const mitchell_mm_variant *v, \
+                                    FLT *tile, unsigned *flags)                        \
     {                                                                                  \
         for (intptr_t k = k0; k < k0 + kc; k++)                                        \
             for (intptr_t i = 0; i < mr; i++)                                          \
                 for (intptr_t j = 0; j < nr; j++)                                      \
                     tile[i * NR + j] = tile[i * NR + j]                                \
-                                       + product_##NAME(A, B, i0 + i, k, j0 + j, flags); \
+                                       + product_##NAME(A, B, i0 + i, k, j0 + j, v, flags); \
     }                                                                                  \
                                                                                        \
     static void tile_load_##NAME(const mitchell_matrix *C, intptr_t i0, intptr_t mr,   \
@@ -586,13 +611,16 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
     int mitchell_gemm_##NAME(intptr_t m0, intptr_t m1, intptr_t n0, intptr_t n1,         \
                            intptr_t K, const mitchell_matrix *A,                       \
                            const mitchell_matrix *B, const mitchell_matrix *C,         \
-                           unsigned *flags, mitchell_team *team, int rank)             \
+                           const mitchell_mm_variant *v, unsigned *flags,              \
+                           mitchell_team *team, int rank)                              \
     {                                                                                  \
         const int integer = C->type == MITCHELL_MM_I32;                                \
         const int members = team != NULL ? team->size : 1;                             \
         rank = team != NULL ? rank : 0;                                                \
-        /* K blocks of equal size (at most KC), so no pass over C is a short one */   \
-        const intptr_t kclimit = integer ? MM_MIN(KC, KC_INT) : KC;                    \
+        /* K blocks of equal size (at most KC), so no pass over C is a short one;     \
+         * a variant's integer products reach 2^17, so its sums need 4 times fewer */ \
+        const intptr_t kcint = v->plain ? KC_INT : KC_INT / 4;                         \
+        const intptr_t kclimit = integer ? MM_MIN(KC, kcint) : KC;                     \
         const intptr_t kcmax = (K + (K + kclimit - 1) / kclimit - 1) / ((K + kclimit - 1) / kclimit); \
         const intptr_t kcb = MM_MIN(kcmax, K);                                         \
         const intptr_t ncb = (MM_MIN(NC, n1 - n0) + NR - 1) / NR * NR; /* whole panels */ \
@@ -641,7 +669,14 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                            && C->rs % (intptr_t)sizeof(FLT) == 0                      \
                            && (uintptr_t)C->data % sizeof(FLT) == 0;                  \
         const int narrow = A->type == MITCHELL_MM_F32 && sizeof(UINT) == 8;            \
-        const mitchell_kernel_##NAME kernel = mitchell_mm_kernels.NAME;                \
+        /* an additive variant's correction in this format's units (float32      \
+         * products computed in float64 take float32's, scaled); a region table  \
+         * or a variant's integer products take the general path */              \
+        const int64_t kappa = narrow ? v->f32.constant * ((int64_t)1 << (FB - MITCHELL_FB_f32)) \
+                                     : v->NAME.constant;                               \
+        const int general_only = (narrow ? v->f32.table : v->NAME.table) != NULL       \
+                                 || (integer && !v->plain);                            \
+        const mitchell_kernel_##NAME kernel = mitchell_mm_kernels()->NAME;                \
         for (intptr_t jc = n0; jc < n1; jc += NC) {                                    \
             const intptr_t nc = MM_MIN(NC, n1 - jc), panels = (nc + NR - 1) / NR;      \
             /* this member packs panels [p0, p1) of each block of B */                 \
@@ -692,8 +727,8 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                     const intptr_t q0 = uc * panels / cu, q1 = (uc + 1) * panels / cu; \
                     for (intptr_t ic = r0; ic < r1; ic += MC) {                        \
                         intptr_t mc = MM_MIN(MC, r1 - ic);                             \
-                        pack_a_##NAME(A, ic, mc, pc, kc, c, pa, &sa, row, frac, head); \
-                        int fast = block_is_fast_##NAME(&sa, &sb, c, narrow);          \
+                        pack_a_##NAME(A, ic, mc, pc, kc, c, kappa, pa, &sa, row, frac, head); \
+                        int fast = !general_only && block_is_fast_##NAME(&sa, &sb, c, narrow, kappa); \
                         const int passes = !sa.special && !sb.special && (!sa.any || !sb.any \
                                            || sa.emin + sb.emin >= ieee_emin(EB) + FB);   \
                         const int ftz = tiny_free_update(&tiny_free[(ic - m0) / MR], passes) \
@@ -727,7 +762,7 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                                     kernel(kc, pap, pbp, tile, NR, 1);                 \
                                 else                                                   \
                                     general_tile_##NAME(A, B, ic + ir, mr, jc + jr, nr, pc, kc, \
-                                                        tile, flags);                  \
+                                                        v, tile, flags);               \
                                 tile_store_##NAME(C, ic + ir, mr, jc + jr, nr, pc == 0, tile); \
                             }                                                          \
                         }                                                              \
@@ -751,15 +786,10 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
 #if MC_F32 % MITCHELL_MR_F32 != 0 || MC_F64 % MITCHELL_MR_F64 != 0
 #error "MC must be a multiple of MR: the units of a team are whole A blocks of whole tiles"
 #endif
-MITCHELL_DEFINE_FORMAT_DRIVER(f32, uint32_t, float, MITCHELL_F32_EXP_BITS, MITCHELL_F32_FRAC_BITS,
+MITCHELL_DEFINE_FORMAT_DRIVER(f32, uint32_t, float, MITCHELL_EB_f32, MITCHELL_FB_f32,
                               MITCHELL_MR_F32, MITCHELL_NR_F32, KC_F32, MC_F32, NC_F32)
-MITCHELL_DEFINE_FORMAT_DRIVER(f64, uint64_t, double, MITCHELL_F64_EXP_BITS, MITCHELL_F64_FRAC_BITS,
+MITCHELL_DEFINE_FORMAT_DRIVER(f64, uint64_t, double, MITCHELL_EB_f64, MITCHELL_FB_f64,
                               MITCHELL_MR_F64, MITCHELL_NR_F64, KC_F64, MC_F64, NC_F64)
-
-static int is_byte_type(int t)
-{
-    return t == MITCHELL_MM_I8 || t == MITCHELL_MM_U8;
-}
 
 mitchell_gemm_fn mitchell_choose_gemm(const mitchell_matrix *A, const mitchell_matrix *B, const mitchell_matrix *C)
 {
@@ -767,7 +797,7 @@ mitchell_gemm_fn mitchell_choose_gemm(const mitchell_matrix *A, const mitchell_m
         return C->type == MITCHELL_MM_F32 ? mitchell_gemm_f32 : C->type == MITCHELL_MM_F64 ? mitchell_gemm_f64 : NULL;
     if (A->type == MITCHELL_MM_F64 && B->type == MITCHELL_MM_F64 && C->type == MITCHELL_MM_F64)
         return mitchell_gemm_f64;
-    if (is_byte_type(A->type) && is_byte_type(B->type) && C->type == MITCHELL_MM_I32)
+    if (is_byte(A->type) && is_byte(B->type) && C->type == MITCHELL_MM_I32)
         return mitchell_gemm_f32;
     return NULL;
 }

@@ -17,15 +17,17 @@
  * allocated (in a team: for every member). */
 typedef int (*mitchell_gemm_fn)(intptr_t m0, intptr_t m1, intptr_t n0, intptr_t n1, intptr_t K,
                                 const mitchell_matrix *A, const mitchell_matrix *B,
-                                const mitchell_matrix *C, unsigned *flags,
-                                mitchell_team *team, int rank);
+                                const mitchell_matrix *C, const mitchell_mm_variant *v,
+                                unsigned *flags, mitchell_team *team, int rank);
 
 int mitchell_gemm_f32(intptr_t m0, intptr_t m1, intptr_t n0, intptr_t n1, intptr_t K,
                       const mitchell_matrix *A, const mitchell_matrix *B,
-                      const mitchell_matrix *C, unsigned *flags, mitchell_team *team, int rank);
+                      const mitchell_matrix *C, const mitchell_mm_variant *v, unsigned *flags,
+                      mitchell_team *team, int rank);
 int mitchell_gemm_f64(intptr_t m0, intptr_t m1, intptr_t n0, intptr_t n1, intptr_t K,
                       const mitchell_matrix *A, const mitchell_matrix *B,
-                      const mitchell_matrix *C, unsigned *flags, mitchell_team *team, int rank);
+                      const mitchell_matrix *C, const mitchell_mm_variant *v, unsigned *flags,
+                      mitchell_team *team, int rank);
 
 /* The product for these operand and result types (matmul.h), or NULL. */
 mitchell_gemm_fn mitchell_choose_gemm(const mitchell_matrix *A, const mitchell_matrix *B,

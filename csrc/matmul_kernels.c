@@ -7,6 +7,7 @@
  */
 #include "matmul.h"
 #include "matmul_kernels.h"
+#include "isa.h"
 
 #include <string.h>
 
@@ -40,7 +41,7 @@
 MITCHELL_DEFINE_PORTABLE_KERNEL(f32, uint32_t, float, MITCHELL_MR_F32, MITCHELL_NR_F32)
 MITCHELL_DEFINE_PORTABLE_KERNEL(f64, uint64_t, double, MITCHELL_MR_F64, MITCHELL_NR_F64)
 
-static const mitchell_kernel_table table_portable = {"portable", kernel_f32_portable, kernel_f64_portable};
+static const mitchell_kernel_table table_baseline = {MITCHELL_ISA_BASELINE, kernel_f32_portable, kernel_f64_portable};
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 #define MITCHELL_HAVE_AVX2_KERNELS 1
@@ -119,7 +120,7 @@ static const mitchell_kernel_table table_portable = {"portable", kernel_f32_port
 MITCHELL_DEFINE_AVX2_KERNEL(f32, uint32_t, float, __m256, ps, epi32, s, 8, MITCHELL_MR_F32, MITCHELL_NR_F32)
 MITCHELL_DEFINE_AVX2_KERNEL(f64, uint64_t, double, __m256d, pd, epi64, d, 4, MITCHELL_MR_F64, MITCHELL_NR_F64)
 
-static const mitchell_kernel_table table_avx2 = {"avx2", kernel_f32_avx2, kernel_f64_avx2};
+static const mitchell_kernel_table table_avx2 = {MITCHELL_ISA_AVX2, kernel_f32_avx2, kernel_f64_avx2};
 
 #define AVX512 __attribute__((target("avx512f")))
 
@@ -168,66 +169,36 @@ static const mitchell_kernel_table table_avx2 = {"avx2", kernel_f32_avx2, kernel
 MITCHELL_DEFINE_AVX512_KERNEL(f32, uint32_t, float, __m512, ps, epi32, MITCHELL_MR_F32, MITCHELL_NR_F32)
 MITCHELL_DEFINE_AVX512_KERNEL(f64, uint64_t, double, __m512d, pd, epi64, MITCHELL_MR_F64, MITCHELL_NR_F64)
 
-static const mitchell_kernel_table table_avx512 = {"avx512", kernel_f32_avx512, kernel_f64_avx512};
+static const mitchell_kernel_table table_avx512 = {MITCHELL_ISA_AVX512, kernel_f32_avx512, kernel_f64_avx512};
 
-static int cpu_has_avx2_fma(void)
-{
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
-static int cpu_has_avx512f(void)
-{
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f");
-}
 #endif
 
-mitchell_kernel_table mitchell_mm_kernels = {"portable", kernel_f32_portable, kernel_f64_portable};
+/* The table in use, published as one pointer (see contiguous.c). */
+static const mitchell_kernel_table *active = &table_baseline;
 
-int mitchell_matmul_select(const char *request)
+const mitchell_kernel_table *mitchell_mm_kernels(void)
 {
-    const mitchell_kernel_table *best = &table_portable;
+    return __atomic_load_n(&active, __ATOMIC_ACQUIRE);
+}
+
+int mitchell_matmul_select(int isa)
+{
+    const mitchell_kernel_table *t = NULL;
+    if (isa == MITCHELL_ISA_BASELINE)
+        t = &table_baseline;
 #ifdef MITCHELL_HAVE_AVX2_KERNELS
-    if (cpu_has_avx2_fma())
-        best = &table_avx2;
-    if (cpu_has_avx512f())
-        best = &table_avx512;
+    if (isa == MITCHELL_ISA_AVX2 && mitchell_isa_supported(isa))
+        t = &table_avx2;
+    if (isa == MITCHELL_ISA_AVX512 && mitchell_isa_supported(isa))
+        t = &table_avx512;
 #endif
-    if (request == NULL || request[0] == '\0') {
-        mitchell_mm_kernels = *best;
-        return 0;
-    }
-    if (strcmp(request, "portable") == 0) {
-        mitchell_mm_kernels = table_portable;
-        return 0;
-    }
-#ifdef MITCHELL_HAVE_AVX2_KERNELS
-    if (strcmp(request, "avx2") == 0 && cpu_has_avx2_fma()) {
-        mitchell_mm_kernels = table_avx2;
-        return 0;
-    }
-    if (strcmp(request, "avx512") == 0 && cpu_has_avx512f()) {
-        mitchell_mm_kernels = table_avx512;
-        return 0;
-    }
-#endif
-    mitchell_mm_kernels = *best;
-    return -1;
+    if (t == NULL)
+        return -1;
+    __atomic_store_n(&active, t, __ATOMIC_RELEASE);
+    return 0;
 }
 
-const char *mitchell_matmul_isa(void)
+int mitchell_matmul_isa(void)
 {
-    return mitchell_mm_kernels.name;
-}
-
-const char *mitchell_matmul_isa_available(void)
-{
-#ifdef MITCHELL_HAVE_AVX2_KERNELS
-    if (cpu_has_avx512f() && cpu_has_avx2_fma())
-        return "portable,avx2,avx512";
-    if (cpu_has_avx2_fma())
-        return "portable,avx2";
-#endif
-    return "portable";
+    return mitchell_mm_kernels()->isa;
 }

@@ -46,12 +46,12 @@ typedef void (*mitchell_kernel_f64)(intptr_t kc, const uint64_t *pa, const uint6
                                     double *c, intptr_t ldc, int load);
 
 typedef struct {
-    const char *name;
+    int isa; /* mitchell_isa (isa.h) */
     mitchell_kernel_f32 f32;
     mitchell_kernel_f64 f64;
 } mitchell_kernel_table;
 
-/* The kernels in use; set by mitchell_matmul_select (matmul_kernels.c). */
-extern mitchell_kernel_table mitchell_mm_kernels;
+/* The kernels in use (an atomic load); set by mitchell_matmul_select. */
+const mitchell_kernel_table *mitchell_mm_kernels(void);
 
 #endif

@@ -11,13 +11,13 @@
 
 #include <string.h>
 
-/* Defines `void NAME MITCHELL_LOOP_SIGNATURE`; KERNEL(x, y, &flags) computes
- * one OUT from two INs (kernels without flags ignore the argument via a
+/* Defines `void NAME MITCHELL_LOOP_SIGNATURE`; KERNEL(x, y, data, &flags)
+ * computes one OUT from two INs, `data` being the loop's data pointer (a
+ * variant's correction; kernels without data or flags ignore them in a
  * wrapper). */
 #define MITCHELL_DEFINE_STRIDED_LOOP(NAME, IN, OUT, KERNEL)                            \
     void NAME MITCHELL_LOOP_SIGNATURE                                                  \
     {                                                                                  \
-        (void)data;                                                                    \
         const intptr_t n = dimensions[0];                                              \
         const intptr_t sa = steps[0], sb = steps[1], so = steps[2];                    \
         const char *pa = args[0], *pb = args[1];                                       \
@@ -30,7 +30,7 @@
                 OUT r;                                                                 \
                 memcpy(&x, pa + i * (intptr_t)sizeof(IN), sizeof x);                   \
                 memcpy(&y, pb + i * (intptr_t)sizeof(IN), sizeof y);                   \
-                r = KERNEL(x, y, &flags);                                              \
+                r = KERNEL(x, y, data, &flags);                                              \
                 memcpy(po + i * (intptr_t)sizeof(OUT), &r, sizeof r);                  \
             }                                                                          \
         } else {                                                                       \
@@ -39,7 +39,7 @@
                 OUT r;                                                                 \
                 memcpy(&x, pa, sizeof x);                                              \
                 memcpy(&y, pb, sizeof y);                                              \
-                r = KERNEL(x, y, &flags);                                              \
+                r = KERNEL(x, y, data, &flags);                                              \
                 memcpy(po, &r, sizeof r);                                              \
             }                                                                          \
         }                                                                              \

@@ -9,9 +9,14 @@ Backends: the C extension by default; the numba ufuncs of ``mitchell.numba``
 ``MITCHELL_BACKEND=numba`` is set or the C extension cannot be imported.
 ``mitchell.backend`` names the active one (``"c"`` or ``"numba"``).
 
-The environment variable ``MITCHELL_SIMD`` (``baseline``, ``avx2``,
-``avx512``) forces the instruction set of the C contiguous loops; by default
-the best one this CPU supports is used.
+``mitchell.variants`` maps every approximate multiplier of the family
+(``"lmul"``, ``"biasfree"``, ``"minimax"``, ``"realm"``, ``"ilm1"``, ...) to
+its ufuncs, definition, citation and certified error figures;
+``mitchell.lmul`` is ``mitchell.variants["lmul"].mul``.
+
+The environment variable ``MITCHELL_ISA`` (``baseline``, ``avx2``,
+``avx512``) or ``mitchell.set_isa`` forces the instruction set of the C loops
+and of the matrix product; by default the best one this CPU supports is used.
 
 When ``ml_dtypes`` is installed, the ufuncs also have loops for its
 ``bfloat16``, ``float8_e4m3fn`` and ``float8_e5m2``, added when ml_dtypes is
@@ -19,24 +24,17 @@ imported (``import mitchell`` does not import it: that takes most of a second).
 """
 
 import os as _os
-import warnings as _warnings
 
+from mitchell import _variants
 from mitchell._lut import lut
 
 __version__ = "0.1.0"
 
 
 def _load_c():
-    from mitchell import _ufuncs
+    from mitchell import _isa, _ufuncs
 
-    if not _ufuncs.select_simd(_os.environ.get("MITCHELL_SIMD", "")):
-        _warnings.warn(
-            f"MITCHELL_SIMD={_os.environ['MITCHELL_SIMD']!r} is not available here "
-            f"(available: {', '.join(_ufuncs.simd_available())}); using "
-            f"{_ufuncs.simd_active()!r}.",
-            RuntimeWarning,
-            stacklevel=3,
-        )
+    _isa.apply_environment()
     return _ufuncs
 
 
@@ -71,8 +69,14 @@ def _select_backend(requested):
 backend, _backend_module = _select_backend(_os.environ.get("MITCHELL_BACKEND", "").strip().lower())
 mul = _backend_module.mul
 div = _backend_module.div
+variants = _variants.build(_backend_module.variant_ufunc)
 
-__all__ = ["mul", "div", "lut", "backend", "__version__"]
+__all__ = ["mul", "div", "lmul", "variants", "lut", "backend", "__version__"]
+
+if backend == "c":
+    from mitchell._isa import active as isa, available as isa_available, set_isa
+
+    __all__ += ["isa", "isa_available", "set_isa"]
 
 try:  # after the ufuncs: dot calls mitchell.mul
     from mitchell import linalg
@@ -81,6 +85,14 @@ except ImportError:
         raise
     # the numba fallback, without the compiled extensions, has no matmul family
 else:
+    linalg.apply_thread_environment()
     from mitchell.linalg import conv2d, dot, matmul, tensordot
 
     __all__ += ["matmul", "dot", "tensordot", "conv2d", "linalg"]
+
+
+def __getattr__(name):
+    # a shortcut, resolved on use: the numba backend compiles ufuncs on first use
+    if name == "lmul":
+        return variants["lmul"].mul
+    raise AttributeError(f"module 'mitchell' has no attribute {name!r}")

@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 import mitchell
-from mitchell import _ufuncs
+from mitchell import _isa, _ufuncs
 
 SIZES = {"4K": 1 << 12, "64K": 1 << 16, "1M": 1 << 20, "16M": 1 << 24}
 DTYPES = ["float16", "float32", "float64"]
@@ -133,7 +133,7 @@ def cpu_name():
 
 def run(args):
     print(f"CPU: {cpu_name()} ({os.cpu_count()} logical CPUs); "
-          f"mitchell SIMD: {_ufuncs.simd_active()} (available: {', '.join(_ufuncs.simd_available())})")
+          f"mitchell ISA: {_isa.active()} (available: {', '.join(_isa.available())})")
     print(f"memory bandwidth (np.copyto, 64 MB): {memory_bandwidth():.1f} GB/s")
     print("ratios are throughput relative to mitchell (>1: mitchell is faster); "
           "medians of interleaved runs\n")

@@ -22,28 +22,23 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "mitchell.matmul on dask arrays needs dask; install the extra: pip install 'mitchell[dask]'"
     ) from exc
 
-from mitchell import linalg
 
 
-def _block_product(a, b, acc_dtype):
+def _block_product(a, b, product):
     """One block pair's partial product, with the contracted axis kept as length 1."""
-    return linalg.matmul(a, b, acc_dtype=acc_dtype)[..., np.newaxis, :]
+    return product(a, b)[..., np.newaxis, :]
 
 
-def _result_dtype(a, b, acc_dtype):
-    probe = linalg.matmul(np.ones((1, 1), a.dtype), np.ones((1, 1), b.dtype), acc_dtype=acc_dtype)
-    return probe.dtype
-
-
-def matmul(a, b, acc_dtype=None, split_every=None):
+def matmul(a, b, product, split_every=None):
     """Blockwise Mitchell matrix product of dask (or array-like) operands.
 
     Parameters
     ----------
     a, b : dask.array.Array or array_like
         Operands; chunks of a's last axis must match b's second-to-last.
-    acc_dtype : dtype, optional
-        As for ``mitchell.matmul``; also the format of the tree sum.
+    product : callable
+        The in-memory product of two blocks (``mitchell.matmul`` with the
+        caller's options); its result type is also the format of the tree sum.
     split_every : int, optional
         Fan-in of the tree reduction over K chunks (dask's default if None).
 
@@ -69,7 +64,7 @@ def matmul(a, b, acc_dtype=None, split_every=None):
         raise ValueError(
             f"matmul: Input operand 1 has a mismatch in its core dimension 0 "
             f"(size {b.shape[-2]} is different from {a.shape[-1]})")
-    dtype = _result_dtype(a, b, acc_dtype)
+    dtype = product(np.ones((1, 1), a.dtype), np.ones((1, 1), b.dtype)).dtype
     # indices: batch..., i, k (a); batch..., k, j (b); output keeps k as a
     # length-1 axis per block so the K partials can be tree-summed
     nd = a.ndim
@@ -83,7 +78,7 @@ def matmul(a, b, acc_dtype=None, split_every=None):
         adjust_chunks={nd - 1: 1},
         dtype=dtype,
         concatenate=False,
-        acc_dtype=acc_dtype,
+        product=product,
     )
     out = partials.sum(axis=-2, dtype=dtype, split_every=split_every)
     if a_is_1d:

@@ -44,7 +44,7 @@ def _rows(pairs, op, exact_op, dtype):
 def run(args):
     dtype = np.dtype(args.dtype)
     if mitchell.backend == "c":
-        backend = f"C, SIMD {mitchell._ufuncs.simd_active()}"
+        backend = f"C, {mitchell.isa()}"
     else:
         backend = mitchell.backend
     print(f"Mitchell arithmetic on {dtype.name}: one integer addition of bit patterns, "

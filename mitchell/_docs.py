@@ -109,3 +109,78 @@ array([0.375, 3.   ])
 ...     print(mitchell.div(np.float32(1), np.float32(0)))
 inf
 """
+
+_VARIANT_DOC = """\
+{title}: approximate {what} of x1 and x2, element-wise.
+
+{definition}.  The same special values, dtypes, broadcasting and
+floating-point exceptions as ``mitchell.{op}``; docs/semantics.md
+("Variants") defines the result bit for bit and docs/variants.md lists the
+certified error figures.
+
+Parameters
+----------
+x1, x2 : array_like
+    Input arrays, broadcast together.  Float formats: {formats}.
+    {integers}
+{shared}
+Returns
+-------
+y : ndarray or scalar
+    The approximate {what}s; a scalar if both inputs are scalars.
+
+Notes
+-----
+Reference: {citation}.
+
+Examples
+--------
+>>> import numpy as np
+>>> import mitchell
+>>> {example}
+"""
+
+# A doctest per variant: the call and its output, checked by tests/test_docs.py.
+VARIANT_EXAMPLES = {
+    ("lmul", "mul"): ('mitchell.variants["lmul"].mul(np.float32([1.5, 3.0]), np.float32([1.5, 5.0]))',
+                      "array([ 2.125, 14.5  ], dtype=float32)"),
+    ("biasfree", "mul"): ('mitchell.variants["biasfree"].mul(np.float16([1.5, 3.0]), np.float16([1.5, 5.0]))',
+                          "array([ 2.113, 14.45 ], dtype=float16)"),
+    ("biasfree", "div"): ('mitchell.variants["biasfree"].div(np.float16([1.0, 15.0]), np.float16([1.5, 5.0]))',
+                          "array([0.721, 3.135], dtype=float16)"),
+    ("minimax", "mul"): ('mitchell.variants["minimax"].mul(np.float16([1.5, 3.0]), np.float16([1.5, 5.0]))',
+                         "array([ 2.137, 14.55 ], dtype=float16)"),
+    ("minimax", "div"): ('mitchell.variants["minimax"].div(np.float16([1.0, 15.0]), np.float16([1.5, 5.0]))',
+                         "array([0.7124, 3.1   ], dtype=float16)"),
+    ("realm", "mul"): ('mitchell.variants["realm"].mul(np.float32([1.5, 3.0]), np.float32([1.5, 5.0]))',
+                       "array([ 2.1921387, 15.154175 ], dtype=float32)"),
+    ("ilm0", "mul"): ('mitchell.variants["ilm0"].mul(np.uint8([3, 200]), np.uint8([3, 100]))',
+                      "array([    8, 17408], dtype=uint16)"),
+    ("ilm1", "mul"): ('mitchell.variants["ilm1"].mul(np.uint8([3, 200]), np.uint8([3, 100]))',
+                      "array([    9, 19968], dtype=uint16)"),
+    ("ilm2", "mul"): ('mitchell.variants["ilm2"].mul(np.uint8([3, 200]), np.uint8([3, 100]))',
+                      "array([    9, 20000], dtype=uint16)"),
+    ("ilm3", "mul"): ('mitchell.variants["ilm3"].mul(np.uint8([3, 200]), np.uint8([3, 100]))',
+                      "array([    9, 20000], dtype=uint16)"),
+}
+
+
+def variant_doc(variant, op):
+    """The docstring of a variant's ufunc for op ('mul' or 'div')."""
+    if variant.name == "mitchell":
+        return MUL_DOC if op == "mul" else DIV_DOC
+    formats = ", ".join(variant.formats(op)) or "none (integers only)"
+    if variant.kind == "iterative":
+        integers = ("Integers up to 32 bits, result twice as wide (int8 -> int16, ...); "
+                    "the product never exceeds the exact one.")
+    elif op == "mul":
+        integers = ("Integers up to 32 bits: the float64 result for the exact operands, rounded "
+                    "to the nearest integer (ties to even), in a type twice as wide, saturating "
+                    "with 'overflow'.")
+    else:
+        integers = "Integers up to 32 bits give the float64 quotient of the exact operands."
+    call, output = VARIANT_EXAMPLES[(variant.name, op)]
+    return _VARIANT_DOC.format(title=variant.title, what="product" if op == "mul" else "quotient",
+                               definition=variant.definition, op=op, formats=formats,
+                               integers=integers, shared=_SHARED_PARAMETERS,
+                               citation=variant.citation, example=f"{call}\n{output}")

@@ -6,9 +6,14 @@ broadcasting of batch dimensions, its treatment of 1-D operands, ``out=``
 and its shape errors; the loops (csrc/matmul.c) run without the GIL.
 """
 
+from libc.stdint cimport int64_t
+from libc.stdlib cimport calloc
+
 cimport numpy as cnp
 from numpy cimport (NPY_FLOAT, NPY_DOUBLE, NPY_BYTE, NPY_UBYTE, NPY_INT32,
                     PyUFuncGenericFunction, PyUFunc_None)
+
+from mitchell._spec import FORMATS, VARIANTS
 
 cnp.import_array()
 cnp.import_ufunc()
@@ -20,6 +25,14 @@ cdef extern from "numpy/ufuncobject.h":
         char *signature)
 
 cdef extern from "matmul.h":
+    ctypedef struct mitchell_correction:
+        int64_t constant
+        const int64_t *table
+        unsigned index_bits
+    ctypedef struct mitchell_mm_variant:
+        mitchell_correction f32
+        mitchell_correction f64
+        int plain
     void mitchell_mm_loop_f32(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
     void mitchell_mm_loop_f32_acc64(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
     void mitchell_mm_loop_f64(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
@@ -29,11 +42,13 @@ cdef extern from "matmul.h":
     void mitchell_mm_loop_u8i8(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
     int mitchell_matmul_set_threads(int n)
     int mitchell_matmul_get_threads()
-    int mitchell_matmul_select(const char *request)
-    const char *mitchell_matmul_isa()
-    const char *mitchell_matmul_isa_available()
+    int mitchell_matmul_select(int isa)
+    int mitchell_matmul_isa()
     void (*mitchell_matmul_alloc_failure_hook)() noexcept nogil
     void mitchell_matmul_fail_allocations(int n)
+
+cdef extern from "isa.h":
+    int mitchell_isa_best()
 
 cdef extern from "Python.h":
     # declared here without an exception value, so that Cython leaves the
@@ -74,17 +89,57 @@ LOOPS[:] = [<PyUFuncGenericFunction>mitchell_mm_loop_i8,
             <PyUFuncGenericFunction>mitchell_mm_loop_f32,
             <PyUFuncGenericFunction>mitchell_mm_loop_f64,
             <PyUFuncGenericFunction>mitchell_mm_loop_f32_acc64]
-cdef void *NO_DATA[NLOOPS]
-cdef int _i
-for _i in range(NLOOPS):
-    NO_DATA[_i] = NULL
+
+cdef void _set_correction(mitchell_correction *k, variant, fmt, target) except *:
+    """The correction of ``fmt``'s products in the units of ``target``'s
+    fraction (a float16 product computed by the float32 kernels keeps its own
+    correction, scaled by 2^13: exact, and the same value)."""
+    cdef int64_t *table
+    shift = target.frac_bits - fmt.frac_bits
+    if variant.kind == "region":
+        entries = variant.table_for(fmt.frac_bits)
+        table = <int64_t *>calloc(len(entries), sizeof(int64_t))
+        if table == NULL:
+            raise MemoryError()
+        for i, t in enumerate(entries):
+            table[i] = t << shift
+        k.table = table
+        k.index_bits = variant.index_bits
+    else:
+        k.constant = variant.correction("mul", fmt.short) << shift
+
+
+cdef object _make_gufunc(variant, fmt):
+    """The matrix product whose every scalar product is ``variant``'s in format
+    ``fmt`` (float32: also float64 and byte operands), computed by the float32
+    and float64 kernels: a mitchell_mm_variant as every loop's data, alive as
+    long as the module."""
+    cdef mitchell_mm_variant *v = <mitchell_mm_variant *>calloc(1, sizeof(mitchell_mm_variant))
+    cdef void **data = <void **>calloc(NLOOPS, sizeof(void *))
+    if v == NULL or data == NULL:
+        raise MemoryError()
+    v.plain = variant.name == "mitchell"
+    own = FORMATS[fmt]
+    _set_correction(&v.f32, variant, own, FORMATS["float32"])
+    _set_correction(&v.f64, variant, FORMATS["float64"] if fmt == "float32" else own, FORMATS["float64"])
+    for i in range(NLOOPS):
+        data[i] = <void *>v
+    # every one is called "matmul", so that NumPy's shape errors read as np.matmul's
+    return PyUFunc_FromFuncAndDataAndSignature(
+        LOOPS, data, LOOP_TYPES, NLOOPS, 2, 1, PyUFunc_None, b"matmul",
+        <char *>_DOC, 0, b"(n?,k),(k,m?)->(n?,m?)")
+
 
 cdef bytes _DOC = (b"matmul_gufunc(a, b, /, out=None, **kwargs)\n\n"
-                   b"The Mitchell matrix product as a generalized ufunc; use mitchell.matmul.")
+                   b"A Mitchell matrix product as a generalized ufunc; use mitchell.matmul.")
 
-matmul_gufunc = PyUFunc_FromFuncAndDataAndSignature(
-    LOOPS, NO_DATA, LOOP_TYPES, NLOOPS, 2, 1, PyUFunc_None, b"matmul",
-    <char *>_DOC, 0, b"(n?,k),(k,m?)->(n?,m?)")
+# {(variant name, product format): gufunc}, for the variants whose products
+# are float corrections (the iterative multiplier has no float form); float16
+# and bfloat16 products run through the float32 kernels (mitchell/_matmul_low.py).
+GUFUNCS = {(name, fmt): _make_gufunc(v, fmt)
+           for name, v in VARIANTS.items() if v.kind != "iterative"
+           for fmt in ("float32", "float16", "bfloat16") if fmt == "float32" or FORMATS[fmt].short in v.mul}
+matmul_gufunc = GUFUNCS["mitchell", "float32"]
 
 
 def set_num_threads(int n):
@@ -97,20 +152,14 @@ def get_num_threads():
     return mitchell_matmul_get_threads()
 
 
-def select_isa(request=None):
-    """Choose the micro-kernel instruction set ("portable", "avx2", "avx512"; None = best).
-
-    Returns True if honoured, False if unknown or unsupported here (the best
-    available is then active).
-    """
-    return mitchell_matmul_select((request or "").encode()) == 0
+def select_isa(int isa):
+    """Use micro-kernels of instruction set number ``isa`` (mitchell._isa); False if unsupported."""
+    return mitchell_matmul_select(isa) == 0
 
 
-def isa_active():
-    """Name of the micro-kernel instruction set in use."""
-    return mitchell_matmul_isa().decode()
+def active_isa():
+    """Number of the micro-kernels' instruction set in use."""
+    return mitchell_matmul_isa()
 
 
-def isa_available():
-    """Micro-kernel instruction sets this build can use on this CPU."""
-    return tuple(mitchell_matmul_isa_available().decode().split(","))
+select_isa(mitchell_isa_best())

@@ -14,8 +14,10 @@ import importlib.util
 import sys
 import threading
 
-# The ml_dtypes formats with loops, in the order register_ml_dtypes takes them.
-FORMATS = ("bfloat16", "float8_e4m3fn", "float8_e5m2")
+from mitchell._spec import FLOAT_FORMATS
+
+# The ml_dtypes formats with loops.
+FORMATS = tuple(f.name for f in FLOAT_FORMATS if f.provider == "ml_dtypes")
 
 _lock = threading.Lock()
 _pending = []  # callbacks waiting for ml_dtypes to be imported
@@ -46,11 +48,11 @@ def on_import(callback):
 
 
 def register(register_ml_dtypes):
-    """Call ``register_ml_dtypes(*type numbers of FORMATS)`` once ml_dtypes is imported."""
+    """Call ``register_ml_dtypes({format name: type number})`` once ml_dtypes is imported."""
     def with_type_numbers(ml_dtypes):
         import numpy as np
 
-        register_ml_dtypes(*(np.dtype(getattr(ml_dtypes, name)).num for name in FORMATS))
+        register_ml_dtypes({name: np.dtype(getattr(ml_dtypes, name)).num for name in FORMATS})
 
     return on_import(with_type_numbers)
 

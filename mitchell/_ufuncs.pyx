@@ -1,19 +1,32 @@
 # cython: language_level=3
-"""Registration of the C loops as NumPy ufuncs.  No arithmetic lives here."""
+"""Registration of the C loops as NumPy ufuncs, one pair per variant of
+mitchell/_spec.py.  No arithmetic lives here: the loops are csrc/loops.c and
+a variant reaches them as the loops' data pointer (its correction)."""
+
+from libc.stdint cimport int64_t, intptr_t
+from libc.stdlib cimport calloc
 
 cimport numpy as cnp
-from numpy cimport (NPY_FLOAT, NPY_DOUBLE, NPY_INT8, NPY_UINT8, NPY_INT16, NPY_UINT16, NPY_INT32,
-                    NPY_UINT32, NPY_INT64, NPY_UINT64, PyUFuncGenericFunction,
-                    PyUFunc_FromFuncAndData, PyUFunc_RegisterLoopForType, PyUFunc_None, PyUFunc_One)
+from numpy cimport PyUFuncGenericFunction, PyUFunc_FromFuncAndData, PyUFunc_RegisterLoopForType
 
-from mitchell._docs import MUL_DOC, DIV_DOC
+import numpy as np
 
-# numpy's .pxd does not declare the half type number.
-cdef extern from "numpy/ndarraytypes.h":
-    enum: NPY_HALF
+from mitchell._docs import variant_doc
+from mitchell._spec import FLOAT_FORMATS, INTEGER_TYPES, VARIANTS
 
 cnp.import_array()
 cnp.import_ufunc()
+
+cdef extern from "numpy/ufuncobject.h":
+    enum: PyUFunc_None, PyUFunc_One
+
+cdef extern from "kernels.h":
+    ctypedef struct mitchell_correction:
+        int64_t constant
+        const int64_t *table
+        unsigned index_bits
+
+ctypedef void (*loop_fn)(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) noexcept nogil
 
 cdef extern from "loops.h":
     void mitchell_loop_mul_f16(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
@@ -24,13 +37,10 @@ cdef extern from "loops.h":
     void mitchell_loop_div_f32(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
     void mitchell_loop_mul_f64(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
     void mitchell_loop_div_f64(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
-
-cdef extern from "contiguous.h":
-    int mitchell_contig_select(const char *request)
-    const char *mitchell_contig_available()
-    const char *mitchell_contig_name()
-
-cdef extern from "integer_loops.h":
+    void mitchell_loop_mul_f8e4m3fn(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_div_f8e4m3fn(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_mul_f8e5m2(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_div_f8e5m2(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
     void mitchell_loop_mul_i8(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
     void mitchell_loop_mul_u8(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
     void mitchell_loop_mul_i16(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
@@ -39,6 +49,18 @@ cdef extern from "integer_loops.h":
     void mitchell_loop_mul_u32(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
     void mitchell_loop_mul_i64(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
     void mitchell_loop_mul_u64(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_mul_i8_corrected(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_mul_u8_corrected(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_mul_i16_corrected(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_mul_u16_corrected(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_mul_i32_corrected(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_mul_u32_corrected(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_ilm_i8(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_ilm_u8(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_ilm_i16(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_ilm_u16(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_ilm_i32(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+    void mitchell_loop_ilm_u32(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
     void mitchell_loop_div_i8(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
     void mitchell_loop_div_u8(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
     void mitchell_loop_div_i16(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
@@ -46,121 +68,187 @@ cdef extern from "integer_loops.h":
     void mitchell_loop_div_i32(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
     void mitchell_loop_div_u32(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
 
-cdef extern from "float8_loops.h":
-    void mitchell_loop_mul_f8e4m3fn(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
-    void mitchell_loop_div_f8e4m3fn(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
-    void mitchell_loop_mul_f8e5m2(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
-    void mitchell_loop_div_f8e5m2(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
+cdef extern from "isa.h":
+    int MITCHELL_ISA_COUNT
+    const char *mitchell_isa_names[]
+    int mitchell_isa_supported(int isa)
+    int mitchell_isa_best()
 
-# Loop order is NumPy's search order for type resolution: it takes the first
-# loop all inputs cast to safely.  Integers come first, narrowest first, so
-# that int8 x int8 picks (int8, int8) -> int16 rather than a float loop; a
-# float operand never casts safely to an integer, so mixed integer/float
-# inputs fall through to the first float loop wide enough for both, exactly
-# as NumPy's own type resolution promotes them (int8 with float32 -> float32,
-# int32 with float32 -> float64).
-#
-# mul widens: the Mitchell product never exceeds |a b|, which fits twice the
-# width.  64-bit integers have nothing wider and saturate (kernels.h).
-cdef char MUL_TYPES[33]
-MUL_TYPES[:] = [NPY_INT8, NPY_INT8, NPY_INT16,
-                NPY_UINT8, NPY_UINT8, NPY_UINT16,
-                NPY_INT16, NPY_INT16, NPY_INT32,
-                NPY_UINT16, NPY_UINT16, NPY_UINT32,
-                NPY_INT32, NPY_INT32, NPY_INT64,
-                NPY_UINT32, NPY_UINT32, NPY_UINT64,
-                NPY_INT64, NPY_INT64, NPY_INT64,
-                NPY_UINT64, NPY_UINT64, NPY_UINT64,
-                NPY_HALF, NPY_HALF, NPY_HALF,
-                NPY_FLOAT, NPY_FLOAT, NPY_FLOAT,
-                NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE]
-cdef PyUFuncGenericFunction MUL_LOOPS[11]
-MUL_LOOPS[:] = [<PyUFuncGenericFunction>mitchell_loop_mul_i8,
-                <PyUFuncGenericFunction>mitchell_loop_mul_u8,
-                <PyUFuncGenericFunction>mitchell_loop_mul_i16,
-                <PyUFuncGenericFunction>mitchell_loop_mul_u16,
-                <PyUFuncGenericFunction>mitchell_loop_mul_i32,
-                <PyUFuncGenericFunction>mitchell_loop_mul_u32,
-                <PyUFuncGenericFunction>mitchell_loop_mul_i64,
-                <PyUFuncGenericFunction>mitchell_loop_mul_u64,
-                <PyUFuncGenericFunction>mitchell_loop_mul_f16,
-                <PyUFuncGenericFunction>mitchell_loop_mul_f32,
-                <PyUFuncGenericFunction>mitchell_loop_mul_f64]
+cdef extern from "contiguous.h":
+    int mitchell_contig_select(int isa)
+    int mitchell_contig_active()
 
-# div of integers is float64: operands of up to 32 bits convert exactly.
-# 64-bit integers have no loop: NumPy casts them to float64 (rounding beyond
-# 2**53, as np.divide does) and the float64 loop runs.
-cdef char DIV_TYPES[27]
-DIV_TYPES[:] = [NPY_INT8, NPY_INT8, NPY_DOUBLE,
-                NPY_UINT8, NPY_UINT8, NPY_DOUBLE,
-                NPY_INT16, NPY_INT16, NPY_DOUBLE,
-                NPY_UINT16, NPY_UINT16, NPY_DOUBLE,
-                NPY_INT32, NPY_INT32, NPY_DOUBLE,
-                NPY_UINT32, NPY_UINT32, NPY_DOUBLE,
-                NPY_HALF, NPY_HALF, NPY_HALF,
-                NPY_FLOAT, NPY_FLOAT, NPY_FLOAT,
-                NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE]
-cdef PyUFuncGenericFunction DIV_LOOPS[9]
-DIV_LOOPS[:] = [<PyUFuncGenericFunction>mitchell_loop_div_i8,
-                <PyUFuncGenericFunction>mitchell_loop_div_u8,
-                <PyUFuncGenericFunction>mitchell_loop_div_i16,
-                <PyUFuncGenericFunction>mitchell_loop_div_u16,
-                <PyUFuncGenericFunction>mitchell_loop_div_i32,
-                <PyUFuncGenericFunction>mitchell_loop_div_u32,
-                <PyUFuncGenericFunction>mitchell_loop_div_f16,
-                <PyUFuncGenericFunction>mitchell_loop_div_f32,
-                <PyUFuncGenericFunction>mitchell_loop_div_f64]
+# The C loops by name ("mul_f32", "ilm_i8", "mul_i8_corrected", ...).  Cython
+# needs each symbol spelled out once; which loop serves which variant and
+# type is decided from the spec below.
+cdef dict _LOOPS = {}
 
-cdef void *NO_DATA[11]
-for _i in range(11):
-    NO_DATA[_i] = NULL
+cdef _add(str name, loop_fn fn):
+    _LOOPS[name] = <intptr_t>fn
 
-# The contiguous loops' dispatch table is empty until an instruction set is
-# chosen: choose now (MITCHELL_SIMD, else the best; an unavailable request
-# leaves the best), so the loops work however this module is imported.
-# mitchell/__init__ repeats the choice with the C backend, to warn about an
-# unavailable request; the numba backend and the tests import this directly.
-import os as _os
-cdef bytes _requested_simd = _os.environ.get("MITCHELL_SIMD", "").encode()
-mitchell_contig_select(_requested_simd)
-
-# NumPy keeps the docstring pointer, so the bytes must live as long as the module.
-cdef bytes _MUL_DOC = MUL_DOC.encode()
-cdef bytes _DIV_DOC = DIV_DOC.encode()
-
-# 1 is an exact identity of mul (mul(1, x) == x for every x), so reductions
-# over empty axes give 1 as np.multiply does.
-mul = PyUFunc_FromFuncAndData(MUL_LOOPS, NO_DATA, MUL_TYPES, 11, 2, 1,
-                              PyUFunc_One, b"mul", <char *>_MUL_DOC, 0)
-div = PyUFunc_FromFuncAndData(DIV_LOOPS, NO_DATA, DIV_TYPES, 9, 2, 1,
-                              PyUFunc_None, b"div", <char *>_DIV_DOC, 0)
+_add("mul_f16", mitchell_loop_mul_f16); _add("div_f16", mitchell_loop_div_f16)
+_add("mul_bf16", mitchell_loop_mul_bf16); _add("div_bf16", mitchell_loop_div_bf16)
+_add("mul_f32", mitchell_loop_mul_f32); _add("div_f32", mitchell_loop_div_f32)
+_add("mul_f64", mitchell_loop_mul_f64); _add("div_f64", mitchell_loop_div_f64)
+_add("mul_f8e4m3fn", mitchell_loop_mul_f8e4m3fn); _add("div_f8e4m3fn", mitchell_loop_div_f8e4m3fn)
+_add("mul_f8e5m2", mitchell_loop_mul_f8e5m2); _add("div_f8e5m2", mitchell_loop_div_f8e5m2)
+_add("mul_i8", mitchell_loop_mul_i8); _add("mul_u8", mitchell_loop_mul_u8)
+_add("mul_i16", mitchell_loop_mul_i16); _add("mul_u16", mitchell_loop_mul_u16)
+_add("mul_i32", mitchell_loop_mul_i32); _add("mul_u32", mitchell_loop_mul_u32)
+_add("mul_i64", mitchell_loop_mul_i64); _add("mul_u64", mitchell_loop_mul_u64)
+_add("mul_i8_corrected", mitchell_loop_mul_i8_corrected)
+_add("mul_u8_corrected", mitchell_loop_mul_u8_corrected)
+_add("mul_i16_corrected", mitchell_loop_mul_i16_corrected)
+_add("mul_u16_corrected", mitchell_loop_mul_u16_corrected)
+_add("mul_i32_corrected", mitchell_loop_mul_i32_corrected)
+_add("mul_u32_corrected", mitchell_loop_mul_u32_corrected)
+_add("ilm_i8", mitchell_loop_ilm_i8); _add("ilm_u8", mitchell_loop_ilm_u8)
+_add("ilm_i16", mitchell_loop_ilm_i16); _add("ilm_u16", mitchell_loop_ilm_u16)
+_add("ilm_i32", mitchell_loop_ilm_i32); _add("ilm_u32", mitchell_loop_ilm_u32)
+_add("div_i8", mitchell_loop_div_i8); _add("div_u8", mitchell_loop_div_u8)
+_add("div_i16", mitchell_loop_div_i16); _add("div_u16", mitchell_loop_div_u16)
+_add("div_i32", mitchell_loop_div_i32); _add("div_u32", mitchell_loop_div_u32)
 
 
-def select_simd(request=None):
-    """Choose the instruction set of the contiguous loops.
+# ---------------------------------------------------------------------------
+# Loop data: every correction and term count lives as long as the module
+# (NumPy keeps the pointers).  Never freed.
 
-    ``None`` or ``""`` picks the best this CPU supports.  Returns True if the
-    request was honoured, False if it is unknown or unsupported here (the
-    automatic choice is then active).
-    """
-    encoded = (request or "").encode()
-    return mitchell_contig_select(encoded) == 0
+cdef void *_correction(variant, str op, fmt):
+    """A mitchell_correction for variant, op and a FloatFormat."""
+    cdef mitchell_correction *k = <mitchell_correction *>calloc(1, sizeof(mitchell_correction))
+    cdef int64_t *table
+    if k == NULL:
+        raise MemoryError()
+    if variant.kind == "region":
+        entries = variant.table_for(fmt.frac_bits)
+        table = <int64_t *>calloc(len(entries), sizeof(int64_t))
+        if table == NULL:
+            raise MemoryError()
+        for i, t in enumerate(entries):
+            table[i] = t
+        k.table = table
+        k.index_bits = variant.index_bits
+    else:
+        k.constant = variant.correction(op, fmt.short)
+    return <void *>k
 
 
-def simd_active():
-    """Name of the instruction set the contiguous loops use now."""
-    return mitchell_contig_name().decode()
+cdef void *_terms(unsigned n):
+    cdef unsigned *p = <unsigned *>calloc(1, sizeof(unsigned))
+    if p == NULL:
+        raise MemoryError()
+    p[0] = n
+    return <void *>p
 
 
-def simd_available():
-    """Instruction sets this build can use on this CPU, in increasing order."""
-    return tuple(mitchell_contig_available().decode().split(","))
+_F64 = next(f for f in FLOAT_FORMATS if f.short == "f64")
 
 
-cdef int _register(ufunc, int typenum, PyUFuncGenericFunction loop) except -1:
+cdef list _loops(variant, str op):
+    """[(loop name, data pointer as int, (in, in, out) dtype names)] for the NumPy types,
+    in NumPy's search order: integers first, narrowest first, then floats (NumPy takes
+    the first loop all inputs cast to safely, so int8 x int8 picks the int8 loop, and a
+    float operand, which never casts safely to an integer, falls through to the first
+    float loop wide enough, exactly as NumPy's own promotion)."""
+    loops = []
+    plain = variant.name == "mitchell"
+    integer_data = None
+    if variant.kind == "iterative":
+        integer_data = <intptr_t>_terms(variant.terms)
+    elif variant.integers and (op == "mul" or variant.div is not None):
+        integer_data = <intptr_t>_correction(variant, op, _F64)
+    for t in INTEGER_TYPES:
+        if op == "mul":
+            if variant.kind == "iterative":
+                if t.mul_out != t.name:
+                    loops.append((f"ilm_{t.short}", integer_data, (t.name, t.name, t.mul_out)))
+            elif plain:
+                loops.append((f"mul_{t.short}", 0, (t.name, t.name, t.mul_out)))
+            elif t.mul_out != t.name:
+                loops.append((f"mul_{t.short}_corrected", integer_data, (t.name, t.name, t.mul_out)))
+        elif t.div_out is not None and variant.div is not None:
+            loops.append((f"div_{t.short}", integer_data, (t.name, t.name, t.div_out)))
+    for fmt in FLOAT_FORMATS:
+        if fmt.provider == "numpy" and fmt.short in variant.formats(op):
+            loops.append((f"{op}_{fmt.short}", <intptr_t>_correction(variant, op, fmt),
+                          (fmt.name,) * 3))
+    return loops
+
+
+# NumPy keeps the name and docstring pointers: they live as long as the module.
+_KEEPALIVE = []
+
+
+cdef object _make_ufunc(variant, str op):
+    loops = _loops(variant, op)
+    cdef int n = len(loops)
+    cdef PyUFuncGenericFunction *funcs = <PyUFuncGenericFunction *>calloc(n, sizeof(PyUFuncGenericFunction))
+    cdef void **data = <void **>calloc(n, sizeof(void *))
+    cdef char *types = <char *>calloc(3 * n, sizeof(char))
+    if funcs == NULL or data == NULL or types == NULL:
+        raise MemoryError()
+    for i, (name, pointer, dtypes) in enumerate(loops):
+        funcs[i] = <PyUFuncGenericFunction><intptr_t>_LOOPS[name]
+        data[i] = <void *><intptr_t>pointer
+        for j in range(3):
+            types[3 * i + j] = np.dtype(dtypes[j]).num
+    name = (op if variant.name == "mitchell" else f"{variant.name}_{op}").encode()
+    doc = variant_doc(variant, op).encode()
+    _KEEPALIVE.append((name, doc))
+    # 1 is an exact identity of the plain product and of the iterative one
+    # (mul(1, x) == x), so their reductions over empty axes give 1 as
+    # np.multiply does; a correction moves mul(1, x) off x.
+    identity = PyUFunc_One if op == "mul" and variant.kind != "region" and (
+        variant.kind == "iterative" or all(c == 0 for c in variant.mul.values())) else PyUFunc_None
+    return PyUFunc_FromFuncAndData(funcs, data, types, n, 2, 1, identity, <char *>name,
+                                   <char *>doc, 0)
+
+
+# {variant name: (mul ufunc, div ufunc or None)}
+UFUNCS = {}
+for _variant in VARIANTS.values():
+    UFUNCS[_variant.name] = (
+        _make_ufunc(_variant, "mul"),
+        _make_ufunc(_variant, "div") if _variant.div is not None else None,
+    )
+mul, div = UFUNCS["mitchell"]
+
+
+def variant_ufunc(name, op):
+    """The ufunc of variant ``name`` for ``op`` ('mul' or 'div'), or None."""
+    return UFUNCS[name][0 if op == "mul" else 1]
+
+
+# ---------------------------------------------------------------------------
+# Instruction set of the contiguous loops (mitchell/_isa.py is the switch).
+
+ISA_NAMES = tuple(mitchell_isa_names[i].decode() for i in range(MITCHELL_ISA_COUNT))
+
+
+def isa_supported(int isa):
+    """Whether this build has code for instruction set number ``isa`` and the CPU runs it."""
+    return bool(mitchell_isa_supported(isa))
+
+
+def select_isa(int isa):
+    """Use instruction set number ``isa`` (an index of ISA_NAMES); False if unsupported."""
+    return mitchell_contig_select(isa) == 0
+
+
+def active_isa():
+    """Index in ISA_NAMES of the instruction set in use."""
+    return mitchell_contig_active()
+
+
+# The best instruction set until mitchell._isa applies MITCHELL_ISA.
+select_isa(mitchell_isa_best())
+
+
+cdef int _register(ufunc, int typenum, PyUFuncGenericFunction loop, void *data) except -1:
     cdef int types[3]
     types[0] = types[1] = types[2] = typenum
-    return PyUFunc_RegisterLoopForType(ufunc, typenum, loop, types, NULL)
+    return PyUFunc_RegisterLoopForType(ufunc, typenum, loop, types, data)
 
 
 # Python floats are "weak" (NEP 50): bfloat16 * 2.0 has whatever dtype NumPy
@@ -220,22 +308,24 @@ cdef _add_python_float_promoters(ufunc, int typenum):
         PyUFunc_AddPromoter(ufunc, dtypes, mitchell_common_dtype_promoter_capsule())
 
 
-def register_ml_dtypes(int bfloat16, int float8_e4m3fn, int float8_e5m2):
-    """Register the (T, T) -> T loops of ml_dtypes' formats, given their type numbers.
+def register_ml_dtypes(typenums):
+    """Register the (T, T) -> T loops of ml_dtypes' formats, given {format name: type number}.
 
     User dtypes get their numbers when ml_dtypes is imported, so these loops
-    cannot be in the static tables above; mitchell._ml_dtypes calls this.
+    cannot be in the tables above; mitchell._ml_dtypes calls this.
     Registering again replaces the loops with the same ones.
     """
-    _register(mul, bfloat16, <PyUFuncGenericFunction>mitchell_loop_mul_bf16)
-    _register(div, bfloat16, <PyUFuncGenericFunction>mitchell_loop_div_bf16)
-    _register(mul, float8_e4m3fn, <PyUFuncGenericFunction>mitchell_loop_mul_f8e4m3fn)
-    _register(div, float8_e4m3fn, <PyUFuncGenericFunction>mitchell_loop_div_f8e4m3fn)
-    _register(mul, float8_e5m2, <PyUFuncGenericFunction>mitchell_loop_mul_f8e5m2)
-    _register(div, float8_e5m2, <PyUFuncGenericFunction>mitchell_loop_div_f8e5m2)
-    for ufunc in (mul, div):
-        for typenum in (bfloat16, float8_e4m3fn, float8_e5m2):
-            _add_python_float_promoters(ufunc, typenum)
+    for fmt in FLOAT_FORMATS:
+        if fmt.provider != "ml_dtypes":
+            continue
+        typenum = typenums[fmt.name]
+        for variant in VARIANTS.values():
+            for op, ufunc in zip(("mul", "div"), UFUNCS[variant.name]):
+                if ufunc is None or fmt.short not in variant.formats(op):
+                    continue
+                _register(ufunc, typenum, <PyUFuncGenericFunction><intptr_t>_LOOPS[f"{op}_{fmt.short}"],
+                          _correction(variant, op, fmt))
+                _add_python_float_promoters(ufunc, typenum)
 
 
 # ml_dtypes' formats get their loops as soon as this module exists, whichever

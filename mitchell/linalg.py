@@ -9,19 +9,44 @@ format, so results do not depend on the instruction set or the thread count.
 See docs/matmul.md.
 """
 
+import functools
 import operator
 import os
 
 import numpy as np
 
 from mitchell import _matmul
+from mitchell._spec import FORMATS, VARIANTS
 
 __all__ = ["matmul", "dot", "tensordot", "conv2d", "get_num_threads", "set_num_threads"]
 
 # The operand types with a native loop; anything else is refused rather than
-# silently computed in another format (NumPy would keep float16 or int64).
+# silently computed in another format (NumPy would keep int64).
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _BYTES = (np.dtype(np.int8), np.dtype(np.uint8))
+
+
+def _low_precision_formats():
+    """{dtype: FloatFormat} of the 16-bit float formats available here, whose
+    products run through the float32 kernels (float16; bfloat16 with ml_dtypes)."""
+    formats = {np.dtype(np.float16): FORMATS["float16"]}
+    import sys
+
+    ml_dtypes = sys.modules.get("ml_dtypes")  # whoever holds a bfloat16 array imported it
+    if ml_dtypes is not None:
+        formats[np.dtype(ml_dtypes.bfloat16)] = FORMATS["bfloat16"]
+    return formats
+
+
+def _gufunc(variant, fmt="float32"):
+    """The matrix-product gufunc of a variant, products in format ``fmt``."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; known: {', '.join(VARIANTS)}")
+    try:
+        return _matmul.GUFUNCS[variant, fmt]
+    except KeyError:
+        raise ValueError(f"variant {variant!r} has no matrix product "
+                         f"(the iterative multiplier is elementwise only)") from None
 
 
 def _default_threads():
@@ -41,16 +66,9 @@ def _default_threads():
         return os.cpu_count() or 1
 
 
-_matmul.set_num_threads(_default_threads())
-if not _matmul.select_isa(os.environ.get("MITCHELL_MATMUL_ISA", "")):
-    import warnings
-
-    warnings.warn(
-        f"MITCHELL_MATMUL_ISA={os.environ['MITCHELL_MATMUL_ISA']!r} is not available here "
-        f"(available: {', '.join(_matmul.isa_available())}); using {_matmul.isa_active()!r}.",
-        RuntimeWarning,
-        stacklevel=2,
-    )
+def apply_thread_environment():
+    """Set the thread count from MITCHELL_NUM_THREADS (else every CPU); mitchell's import calls it."""
+    _matmul.set_num_threads(_default_threads())
 
 
 def get_num_threads():
@@ -105,11 +123,11 @@ def _loop_signature(a, b, acc_dtype):
         raise TypeError(f"acc_dtype={np.dtype(acc_dtype)} is not supported for {compute} products "
                         "(float32 products may accumulate in float64)")
     raise TypeError(
-        f"mitchell.matmul supports float32, float64, int8 and uint8 operands, got {da} and {db}; "
-        "convert them (e.g. float16 to float32) explicitly")
+        f"mitchell.matmul supports float16, bfloat16, float32, float64, int8 and uint8 operands, "
+        f"got {da} and {db}; convert them explicitly or pass dtype=")
 
 
-def matmul(a, b, /, out=None, *, acc_dtype=None):
+def matmul(a, b, /, out=None, *, acc_dtype=None, dtype=None, variant="mitchell"):
     """Matrix product of two arrays with Mitchell's approximate products.
 
     Follows ``np.matmul``: 1-D operands are promoted to matrices and the
@@ -120,19 +138,30 @@ def matmul(a, b, /, out=None, *, acc_dtype=None):
     ----------
     a, b : array_like
         float32, float64, int8 or uint8 operands (mixtures of floats and
-        bytes are promoted as NumPy promotes them; other types raise
-        ``TypeError``).  Dask arrays give a dask array (docs/scaling.md).
+        bytes are promoted as NumPy promotes them), or float16 / bfloat16
+        ones (products in that format, see ``dtype``); other types raise
+        ``TypeError``.  Dask arrays give a dask array (docs/scaling.md).
     out : ndarray, optional
         Where to put the result; it must have the result's shape.
     acc_dtype : dtype, optional
         Accumulator format.  float32 products may accumulate in float64
         (``acc_dtype=np.float64``, the result is then float64).  Default: the
-        products' format; int8/uint8 operands always accumulate in int32.
+        products' format (float32 for float16 and bfloat16 products);
+        int8/uint8 operands always accumulate in int32.
+    dtype : dtype, optional
+        The format of the products: both operands are converted to it first
+        (``casting="same_kind"``, so float64 data rounds to float32).  By
+        default the operands' common type, as NumPy promotes them.
+    variant : str, optional
+        The multiplier of every product, a key of ``mitchell.variants``
+        (default ``"mitchell"``; the ``ilm`` variants are elementwise only).
 
     Returns
     -------
     ndarray
-        ``sum_k mul(a[..., i, k], b[..., k, j])``.  float32/float64 results
+        ``sum_k mul(a[..., i, k], b[..., k, j])`` with the variant's ``mul``
+        (for integers, its integer products before any saturation to 16
+        bits).  float32/float64 results
         for float operands, int32 for int8/uint8 operands (int32 arithmetic
         wraps around as NumPy's does).
 
@@ -166,13 +195,27 @@ def matmul(a, b, /, out=None, *, acc_dtype=None):
             raise TypeError("out= is not supported for dask arrays")
         from mitchell import _dask
 
-        return _dask.matmul(a, b, acc_dtype=acc_dtype)
+        return _dask.matmul(a, b, functools.partial(matmul, acc_dtype=acc_dtype, dtype=dtype,
+                                                    variant=variant))
+    gufunc = _gufunc(variant)
     a = np.asanyarray(a)
     b = np.asanyarray(b)
+    low = _low_precision_formats()
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        if dtype not in _FLOATS and dtype not in low:
+            raise TypeError(f"dtype={dtype} is not a product format of mitchell.matmul "
+                            "(float16, bfloat16, float32 or float64)")
+        a = a.astype(dtype, casting="same_kind", copy=False)
+        b = b.astype(dtype, casting="same_kind", copy=False)
+    if a.dtype in low or b.dtype in low:
+        from mitchell import _matmul_low
+
+        return _matmul_low.matmul(a, b, out, acc_dtype, variant, low)
     signature = _loop_signature(a, b, acc_dtype)
     if signature is None:
-        return _matmul.matmul_gufunc(a, b, out=out)
-    return _matmul.matmul_gufunc(a, b, out=out, signature=signature)
+        return gufunc(a, b, out=out)
+    return gufunc(a, b, out=out, signature=signature)
 
 
 def tensordot(a, b, axes=2):

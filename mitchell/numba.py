@@ -58,7 +58,8 @@ from numba import njit, types
 from numba.cpython.unsafe.numbers import leading_zeros
 from numba.extending import intrinsic
 
-from mitchell._docs import DIV_DOC, MUL_DOC
+from mitchell._docs import variant_doc
+from mitchell._spec import FLOAT_FORMATS, INTEGER_TYPES, VARIANTS
 
 __all__ = ["mul", "div", "raise_fp_flags"]
 
@@ -137,6 +138,39 @@ def raise_fp_flags(flags):
 
 
 @njit
+def _ZERO_KAPPA(fa, fb):
+    return np.int64(0)
+
+
+def _constant_kappa(kappa):
+    @njit
+    def constant(fa, fb):
+        return np.int64(kappa)
+
+    return constant
+
+
+def _table_kappa(entries, index_bits, frac_bits):
+    table = np.array(entries, dtype=np.int64)  # frozen into the compiled code
+    shift = _U(frac_bits - index_bits)
+    r = _U(index_bits)
+
+    @njit
+    def region(fa, fb):
+        return table[((fa >> shift) << r) | (fb >> shift)]
+
+    return region
+
+
+def _variant_kappa(variant, op, fmt):
+    """The njit correction of a variant for op and a FloatFormat."""
+    if variant.kind == "region":
+        return _table_kappa(variant.table_for(fmt.frac_bits), variant.index_bits, fmt.frac_bits)
+    kappa = variant.correction(op, fmt.short)
+    return _constant_kappa(kappa) if kappa else _ZERO_KAPPA
+
+
+@njit
 def _msb_index(x):
     """Index of the most significant set bit of a nonzero uint64."""
     return 63 - np.int64(leading_zeros(x))
@@ -147,8 +181,14 @@ def _msb_index(x):
 # returns (bits, flags) on uint64 bit patterns; see docs/semantics.md.
 
 
-def _float_kernels(exp_bits, frac_bits, finite_only=False):
-    """(mul, div) kernels of one format; finite_only is float8_e4m3fn's rules."""
+def _float_kernels(exp_bits, frac_bits, finite_only=False, kappa_mul=None, kappa_div=None):
+    """(mul, div) kernels of one format; finite_only is float8_e4m3fn's rules.
+
+    kappa_mul / kappa_div: njit functions (fa, fb) -> int64, a variant's
+    correction of the log sum in units of 2**-frac_bits (docs/semantics.md,
+    "Variants"); None is plain Mitchell."""
+    kappa_mul = kappa_mul or _ZERO_KAPPA
+    kappa_div = kappa_div or _ZERO_KAPPA
     bias = (1 << (exp_bits - 1)) - 1
     emin = 1 - bias
     emax = bias + 1 if finite_only else bias
@@ -196,6 +236,17 @@ def _float_kernels(exp_bits, frac_bits, finite_only=False):
     one = _U(bias << frac_bits)  # bit pattern of 1.0
     min_normal = implicit_one
     normal_span = inf - min_normal  # m - min_normal < normal_span: m is normal (IEEE formats)
+    unit = np.int64(1 << frac_bits)
+
+    @njit
+    def combine(ma, mb, negate_b, kappa):
+        """(floor(L), fraction field of frac(L)) of L = log a +- log b + kappa."""
+        ea, fa = decode(ma)
+        eb, fb_ = decode(mb)
+        frac = np.int64(fa) - np.int64(fb_) if negate_b else np.int64(fa) + np.int64(fb_)
+        frac += kappa(fa, fb_)
+        carry = frac // unit  # floor division: carries and borrows alike
+        return (ea - eb if negate_b else ea + eb) + carry, _U(frac - carry * unit)
 
     @njit
     def mul(a, b):
@@ -205,9 +256,9 @@ def _float_kernels(exp_bits, frac_bits, finite_only=False):
         ma = a & abs_mask
         mb = b & abs_mask
         if not finite_only and ma - min_normal < normal_span and mb - min_normal < normal_span:
-            # normal operands: L is |a| + |b| - one in fixed point; if that is
-            # a normal magnitude it is the result (the same as the general path)
-            s = ma + mb
+            # normal operands: L is |a| + |b| + kappa - one in fixed point; if
+            # that is a normal magnitude it is the result (as the general path)
+            s = ma + mb + _U(kappa_mul(ma & frac_mask, mb & frac_mask))
             if s - min_normal >= one and s - one < inf:
                 return sign | (s - one), 0
         if finite_only:
@@ -222,13 +273,7 @@ def _float_kernels(exp_bits, frac_bits, finite_only=False):
                 return sign | inf, 0
         if ma == 0 or mb == 0:
             return sign, 0
-        ea, fa = decode(ma)
-        eb, fb_ = decode(mb)
-        E = ea + eb
-        M = fa + fb_
-        if M >= implicit_one:  # frac(L) wrapped: carry into floor(L)
-            E += 1
-            M -= implicit_one
+        E, M = combine(ma, mb, False, kappa_mul)
         return encode(sign, E, M)
 
     @njit
@@ -239,7 +284,7 @@ def _float_kernels(exp_bits, frac_bits, finite_only=False):
         ma = a & abs_mask
         mb = b & abs_mask
         if not finite_only and ma - min_normal < normal_span and mb - min_normal < normal_span:
-            s = ma + one  # L = |a| - |b| + one in fixed point, when normal
+            s = ma + one + _U(kappa_div(ma & frac_mask, mb & frac_mask))  # |a| - |b| + kappa + one
             if s >= mb + min_normal and s - mb < inf:
                 return sign | (s - mb), 0
         if finite_only:
@@ -262,28 +307,15 @@ def _float_kernels(exp_bits, frac_bits, finite_only=False):
                 return sign | inf, FLAG_DIVIDE
         if ma == 0:
             return sign, 0
-        ea, fa = decode(ma)
-        eb, fb_ = decode(mb)
-        E = ea - eb
-        if fa >= fb_:
-            M = fa - fb_
-        else:  # frac(L) negative: borrow from floor(L)
-            E -= 1
-            M = fa + implicit_one - fb_
+        E, M = combine(ma, mb, True, kappa_div)
         return encode(sign, E, M)
 
     return mul, div
 
 
-# (name, exp_bits, frac_bits, finite_only, bits type)
-_FLOAT_FORMATS = {
-    "f16": (5, 10, False, np.uint16),
-    "bf16": (8, 7, False, np.uint16),
-    "f32": (8, 23, False, np.uint32),
-    "f64": (11, 52, False, np.uint64),
-    "f8e4m3fn": (4, 3, True, np.uint8),
-    "f8e5m2": (5, 2, False, np.uint8),
-}
+# (exp_bits, frac_bits, finite_only, bits type) by short name, from the spec
+_FLOAT_FORMATS = {f.short: (f.exp_bits, f.frac_bits, f.finite_only, getattr(np, f.uint))
+                  for f in FLOAT_FORMATS}
 
 
 def _bits_api(kernel, uint):
@@ -441,6 +473,102 @@ for _name in _INT_TYPES:
 
 
 # ---------------------------------------------------------------------------
+# The variants on integers (docs/semantics.md, "Variants on integers" and
+# "The iterative logarithmic multiplier").
+
+_F64_FRAC = 52
+_F64_BIAS = 1023
+
+
+@njit
+def _round_f64_magnitude(bits, limit):
+    """(integer nearest to a positive float64's bits, ties to even, saturated; flags)."""
+    if bits == 0:
+        return _U(0), 0
+    e = np.int64(bits >> _U(_F64_FRAC)) - _F64_BIAS
+    sig = (_ONE << _U(_F64_FRAC)) | (bits & ((_ONE << _U(_F64_FRAC)) - _ONE))
+    if e >= 64:
+        return limit, FLAG_OVERFLOW
+    if e >= _F64_FRAC:
+        q = sig << _U(e - _F64_FRAC)
+    elif _F64_FRAC - e >= 64:
+        q = _U(0)
+    else:
+        shift = _U(_F64_FRAC - e)
+        rem = sig & ((_ONE << shift) - _ONE)
+        half = _ONE << (shift - _ONE)
+        q = sig >> shift
+        if rem > half or (rem == half and (q & _ONE) != 0):
+            q += _ONE
+    if q > limit:
+        return limit, FLAG_OVERFLOW
+    return q, 0
+
+
+def _int_variant_api(f64_mul, signed, out):
+    """A variant's integer mul: the rounded float64 product, saturated to `out`."""
+    bits = np.dtype(out).itemsize * 8
+    top = _U((1 << (bits - 1)) - 1) if signed else _U((1 << bits) - 1)
+
+    @njit
+    def mul_int(a, b):
+        a = np.int64(a)
+        b = np.int64(b)
+        if a == 0 or b == 0:
+            return out(0)
+        negative = signed and (a < 0) != (b < 0)
+        limit = top + _ONE if negative else top
+        x = _bitcast(np.float64(_iabs(a)), types.uint64)
+        y = _bitcast(np.float64(_iabs(b)), types.uint64)
+        product, _ = f64_mul(x, y)  # nonzero integers below 2**33: normal, no flag
+        m, flags = _round_f64_magnitude(product, limit)
+        if flags:
+            raise_fp_flags(flags)
+        return out(np.int64(_U(0) - m)) if negative else out(m)
+
+    return mul_int
+
+
+def _int_variant_div_api(f64_div):
+    @njit
+    def div_int(a, b):
+        bits, flags = f64_div(_bitcast(np.float64(a), types.uint64), _bitcast(np.float64(b), types.uint64))
+        if flags:
+            raise_fp_flags(flags)
+        return _bitcast(_U(bits), types.float64)
+
+    return div_int
+
+
+@njit
+def _ilm_magnitude(a, b, terms):
+    """Babic's basic block and `terms` correction terms (kernels.h)."""
+    total = _U(0)
+    for _ in range(terms + 1):
+        if a == 0 or b == 0:
+            break
+        k1 = _msb_index(a)
+        k2 = _msb_index(b)
+        x1 = a - (_ONE << _U(k1))
+        x2 = b - (_ONE << _U(k2))
+        total += (_ONE << _U(k1 + k2)) + (x1 << _U(k2)) + (x2 << _U(k1))
+        a = x1
+        b = x2
+    return total
+
+
+def _ilm_api(terms, signed, out):
+    @njit
+    def ilm(a, b):
+        a = np.int64(a)
+        b = np.int64(b)
+        m = _ilm_magnitude(_iabs(a), _iabs(b), terms)
+        return out(np.int64(_U(0) - m)) if signed and (a < 0) != (b < 0) else out(m)
+
+    return ilm
+
+
+# ---------------------------------------------------------------------------
 # The ufuncs, built from numba-compiled inner loops.
 #
 # numba's @vectorize returns a DUFunc, not a numpy.ufunc, and cannot declare
@@ -485,42 +613,49 @@ _IDENTITY = {1: 1, None: -1}  # PyUFunc_One, PyUFunc_None
 _KEEPALIVE = []
 
 
-# (scalar function, storage type of the operands, of the result, NumPy dtypes)
-def _mul_loops():
-    g = globals()
-    return [
-        (g["mul_i8"], np.int8, np.int16, ("i1", "i1", "i2")),
-        (g["mul_u8"], np.uint8, np.uint16, ("u1", "u1", "u2")),
-        (g["mul_i16"], np.int16, np.int32, ("i2", "i2", "i4")),
-        (g["mul_u16"], np.uint16, np.uint32, ("u2", "u2", "u4")),
-        (g["mul_i32"], np.int32, np.int64, ("i4", "i4", "i8")),
-        (g["mul_u32"], np.uint32, np.uint64, ("u4", "u4", "u8")),
-        (mul_i64, np.int64, np.int64, ("i8", "i8", "i8")),
-        (mul_u64, np.uint64, np.uint64, ("u8", "u8", "u8")),
-        (g["mul_f16_bits"], np.uint16, np.uint16, ("f2", "f2", "f2")),
-        (g["mul_f32_bits"], np.uint32, np.uint32, ("f4", "f4", "f4")),
-        (g["mul_f64_bits"], np.uint64, np.uint64, ("f8", "f8", "f8")),
-    ]
+def _format_kernel(variant, op, fmt):
+    """The njit (bits, flags) kernel of a variant for op and a FloatFormat."""
+    key = (variant.name, op, fmt.short)
+    if key not in _VARIANT_KERNELS:
+        kappa = _variant_kappa(variant, op, fmt)
+        mul, div = _float_kernels(fmt.exp_bits, fmt.frac_bits, fmt.finite_only,
+                                  kappa_mul=kappa if op == "mul" else None,
+                                  kappa_div=kappa if op == "div" else None)
+        _VARIANT_KERNELS[key] = mul if op == "mul" else div
+    return _VARIANT_KERNELS[key]
 
 
-def _div_loops():
+_VARIANT_KERNELS = {}
+_F64 = next(f for f in FLOAT_FORMATS if f.short == "f64")
+
+
+def _variant_loops(variant, op):
+    """[(scalar function, operand storage type, result storage type, NumPy dtypes)] in
+    the C backend's order (mitchell/_ufuncs.pyx): integers narrowest first, then floats."""
     g = globals()
-    loops = [
-        (g[f"div_{name}"], getattr(np, t), np.float64, (code, code, "f8"))
-        for name, t, code in [
-            ("i8", "int8", "i1"),
-            ("u8", "uint8", "u1"),
-            ("i16", "int16", "i2"),
-            ("u16", "uint16", "u2"),
-            ("i32", "int32", "i4"),
-            ("u32", "uint32", "u4"),
-        ]
-    ]
-    return loops + [
-        (g["div_f16_bits"], np.uint16, np.uint16, ("f2", "f2", "f2")),
-        (g["div_f32_bits"], np.uint32, np.uint32, ("f4", "f4", "f4")),
-        (g["div_f64_bits"], np.uint64, np.uint64, ("f8", "f8", "f8")),
-    ]
+    loops = []
+    plain = variant.name == "mitchell"
+    for t in INTEGER_TYPES:
+        ins, out = getattr(np, t.name), getattr(np, t.mul_out)
+        widening = t.mul_out != t.name
+        if op == "mul":
+            if variant.kind == "iterative":
+                if widening:
+                    loops.append((_ilm_api(variant.terms, t.name.startswith("i"), out), ins, out))
+            elif plain:
+                loops.append((g[f"mul_{t.short}"], ins, out))
+            elif widening:
+                loops.append((_int_variant_api(_format_kernel(variant, "mul", _F64), t.name.startswith("i"), out),
+                              ins, out))
+        elif t.div_out is not None and variant.div is not None:
+            div = g[f"div_{t.short}"] if plain else _int_variant_div_api(_format_kernel(variant, "div", _F64))
+            loops.append((div, ins, np.float64))
+    loops = [(f, i, o, (np.dtype(i).name, np.dtype(i).name, np.dtype(o).name)) for f, i, o in loops]
+    for fmt in FLOAT_FORMATS:
+        if fmt.provider == "numpy" and fmt.short in variant.formats(op):
+            uint = getattr(np, fmt.uint)
+            loops.append((_bits_api(_format_kernel(variant, op, fmt), uint), uint, uint, (fmt.name,) * 3))
+    return loops
 
 
 @intrinsic
@@ -593,34 +728,32 @@ def _build_ufunc(name, doc, identity, loops):
                               name_bytes, doc_bytes, 0)
 
 
-def _register_ml_dtypes(ufunc, op):
+def _register_ml_dtypes(ufunc, variant, op):
     """Add (T, T) -> T loops for ml_dtypes' formats, as the C backend does:
     now if ml_dtypes is imported, else when it is (mitchell._ml_dtypes)."""
     from mitchell import _ml_dtypes
 
-    _ml_dtypes.on_import(lambda ml_dtypes: _add_ml_dtypes_loops(ufunc, op, ml_dtypes))
+    _ml_dtypes.on_import(lambda ml_dtypes: _add_ml_dtypes_loops(ufunc, variant, op, ml_dtypes))
 
 
-def _add_ml_dtypes_loops(ufunc, op, ml_dtypes):
+def _add_ml_dtypes_loops(ufunc, variant, op, ml_dtypes):
     import ctypes
-
-    from mitchell import _ml_dtypes
 
     register = ctypes.PYFUNCTYPE(
         ctypes.c_int, ctypes.py_object, ctypes.c_int, ctypes.c_void_p,
         ctypes.POINTER(ctypes.c_int), ctypes.c_void_p,
     )(_ufunc_c_api()[_API_REGISTER_LOOP_FOR_TYPE])
-    kernels = {"bfloat16": ("bf16", np.uint16), "float8_e4m3fn": ("f8e4m3fn", np.uint8),
-               "float8_e5m2": ("f8e5m2", np.uint8)}
-    for name in _ml_dtypes.FORMATS:
-        kernel, uint = kernels[name]
-        typenum = np.dtype(getattr(ml_dtypes, name)).num
+    for fmt in FLOAT_FORMATS:
+        if fmt.provider != "ml_dtypes" or fmt.short not in variant.formats(op):
+            continue
+        uint = getattr(np, fmt.uint)
+        typenum = np.dtype(getattr(ml_dtypes, fmt.name)).num
         arg_types = (ctypes.c_int * 3)(typenum, typenum, typenum)
         _KEEPALIVE.append(arg_types)
-        loop = _compile_loop(globals()[f"{op}_{kernel}_bits"], uint, uint)
+        loop = _compile_loop(_bits_api(_format_kernel(variant, op, fmt), uint), uint, uint)
         if register(ufunc, typenum, loop, arg_types, None) < 0:
-            raise RuntimeError(f"could not register the {name} loop of mitchell.numba.{op}")
-        _add_python_float_promoters(ufunc, np.dtype(getattr(ml_dtypes, name)))
+            raise RuntimeError(f"could not register the {fmt.name} loop of {ufunc.__name__}")
+        _add_python_float_promoters(ufunc, np.dtype(getattr(ml_dtypes, fmt.name)))
 
 
 def _add_python_float_promoters(ufunc, dtype):
@@ -662,15 +795,25 @@ def _add_python_float_promoters(ufunc, dtype):
 _UFUNCS = {}
 
 
+def variant_ufunc(name, op):
+    """The ufunc of variant ``name`` for ``op`` ('mul' or 'div'), or None if it has
+    none; compiled on first use (seconds), like ``mul`` and ``div``."""
+    variant = VARIANTS[name]
+    if op == "div" and variant.div is None:
+        return None
+    if (name, op) not in _UFUNCS:
+        plain_mul = op == "mul" and (variant.kind == "iterative" or (
+            variant.kind == "additive" and not any(variant.mul.values())))
+        ufunc_name = op if name == "mitchell" else f"{name}_{op}"
+        ufunc = _build_ufunc(ufunc_name, variant_doc(variant, op), 1 if plain_mul else None,
+                             _variant_loops(variant, op))
+        _register_ml_dtypes(ufunc, variant, op)
+        _UFUNCS[name, op] = ufunc
+    return _UFUNCS[name, op]
+
+
 def __getattr__(attr):
     # The ufuncs are compiled on first access (seconds), not at import.
     if attr in ("mul", "div"):
-        if attr not in _UFUNCS:
-            if attr == "mul":
-                ufunc = _build_ufunc("mul", MUL_DOC, 1, _mul_loops())
-            else:
-                ufunc = _build_ufunc("div", DIV_DOC, None, _div_loops())
-            _register_ml_dtypes(ufunc, attr)
-            _UFUNCS[attr] = ufunc
-        return _UFUNCS[attr]
+        return variant_ufunc("mitchell", attr)
     raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")

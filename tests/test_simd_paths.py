@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import mitchell
-from mitchell import _ufuncs
+from mitchell import _isa, _ufuncs
 
 DTYPES = [np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)]
 BITS = {np.dtype(np.float16): np.dtype(np.uint16),
@@ -37,14 +37,14 @@ LENGTHS = [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 12
 FLAG_NAMES = {1: "divide", 2: "overflow", 4: "underflow", 8: "invalid"}
 
 
-@pytest.fixture(params=_ufuncs.simd_available())
+@pytest.fixture(params=_isa.available())
 def isa(request):
     """Select one instruction set for the test, then restore what was active."""
-    previous = _ufuncs.simd_active()
-    assert _ufuncs.select_simd(request.param)
-    assert _ufuncs.simd_active() == request.param
+    previous = _isa.active()
+    assert _isa.set_isa(request.param) == request.param
+    assert _isa.active() == request.param
     yield request.param
-    assert _ufuncs.select_simd(previous)
+    _isa.set_isa(previous)
 
 
 @pytest.fixture(params=DTYPES, ids=lambda d: d.name)
@@ -252,22 +252,35 @@ def test_plain_values_raise_no_flags(isa, dtype, op):
 
 
 def test_environment_variable_forces_the_portable_path():
-    """MITCHELL_SIMD=baseline (what CI sets for its second run) is honoured at import."""
-    code = "import mitchell._ufuncs as u, mitchell; print(u.simd_active())"
-    env = dict(os.environ, MITCHELL_SIMD="baseline")
+    """MITCHELL_ISA=baseline (what CI sets for its second run) is honoured at import,
+    by the elementwise loops and the matrix product alike."""
+    code = ("import mitchell; from mitchell import _isa, _matmul; "
+            "print(_isa.active(), _isa.names()[_matmul.active_isa()])")
+    env = dict(os.environ, MITCHELL_ISA="baseline", MITCHELL_BACKEND="c")
     root = pathlib.Path(mitchell.__file__).resolve().parent.parent
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=root,
                           capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "baseline"
+    assert done.stdout.strip() == "baseline baseline"
+
+
+def test_unavailable_environment_request_warns_and_uses_the_best():
+    code = "import mitchell; from mitchell import _isa; print(_isa.active())"
+    env = dict(os.environ, MITCHELL_ISA="no-such-isa", MITCHELL_BACKEND="c")
+    root = pathlib.Path(mitchell.__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=root,
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == _isa.available()[-1]
+    assert "MITCHELL_ISA='no-such-isa'" in done.stderr
 
 
 def test_unknown_instruction_set_is_refused():
-    previous = _ufuncs.simd_active()
+    previous = _isa.active()
     try:
-        assert not _ufuncs.select_simd("no-such-isa")
-        assert _ufuncs.simd_active() == _ufuncs.simd_available()[-1]  # automatic
+        with pytest.raises(ValueError, match="unknown instruction set"):
+            _isa.set_isa("no-such-isa")
+        assert _isa.active() == previous  # unchanged
     finally:
-        assert _ufuncs.select_simd(previous)
+        _isa.set_isa(previous)
 
 
 def load_emulation():
