@@ -218,7 +218,7 @@ def matmul(a, b, /, out=None, *, acc_dtype=None, dtype=None, variant="mitchell")
     return gufunc(a, b, out=out, signature=signature)
 
 
-def tensordot(a, b, axes=2):
+def tensordot(a, b, axes=2, *, dtype=None, variant="mitchell"):
     """Sum of Mitchell products over the given axes, as ``np.tensordot``.
 
     Parameters
@@ -228,6 +228,8 @@ def tensordot(a, b, axes=2):
     axes : int or (sequence of int, sequence of int)
         ``N``: the last N axes of ``a`` with the first N of ``b``; or the
         two lists of axes to contract, paired in order.
+    dtype, variant : optional
+        The products' format and multiplier, as for ``matmul``.
 
     Returns
     -------
@@ -275,11 +277,11 @@ def tensordot(a, b, axes=2):
     k = int(np.prod([a.shape[i] for i in axes_a], dtype=np.int64))
     a2 = a.transpose(free_a + axes_a).reshape(-1, k)
     b2 = b.transpose(axes_b + free_b).reshape(k, -1)
-    result = matmul(a2, b2)
+    result = matmul(a2, b2, dtype=dtype, variant=variant)
     return result.reshape([a.shape[i] for i in free_a] + [b.shape[i] for i in free_b])
 
 
-def dot(a, b, out=None):
+def dot(a, b, out=None, *, dtype=None, variant="mitchell"):
     """Dot product with Mitchell products, as ``np.dot``.
 
     Parameters
@@ -291,6 +293,8 @@ def dot(a, b, out=None):
         second-to-last of ``b`` (the last if ``b`` is 1-D).
     out : ndarray, optional
         Where to put the result (its shape must match).
+    dtype, variant : optional
+        The products' format and multiplier, as for ``matmul``.
 
     Returns
     -------
@@ -301,16 +305,19 @@ def dot(a, b, out=None):
     >>> import numpy as np, mitchell
     >>> float(mitchell.dot(np.array([1.5, 2.0]), np.array([1.5, 0.25])))
     2.5
+    >>> float(mitchell.dot(np.array([1.5, 2.0]), np.array([1.5, 0.25]), variant="lmul"))
+    2.65625
     """
     a = np.asanyarray(a)
     b = np.asanyarray(b)
     if a.ndim == 0 or b.ndim == 0:
-        from mitchell import mul
+        from mitchell import variants
 
-        return mul(a, b, out=out)
+        _gufunc(variant)  # the same refusals as the other products
+        return variants[variant].mul(a, b, out=out, dtype=dtype)
     if a.ndim <= 2 and b.ndim <= 2:
-        return matmul(a, b, out=out)
-    result = tensordot(a, b, axes=([a.ndim - 1], [max(b.ndim - 2, 0)]))
+        return matmul(a, b, out=out, dtype=dtype, variant=variant)
+    result = tensordot(a, b, axes=([a.ndim - 1], [max(b.ndim - 2, 0)]), dtype=dtype, variant=variant)
     if out is None:
         return result
     if out.shape != result.shape:
@@ -328,7 +335,8 @@ def _pair(value, name):
     return v, v
 
 
-def conv2d(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1, *, dtype=None,
+           variant="mitchell", acc_dtype=None):
     """2-D convolution (cross-correlation) of NCHW input with Mitchell products.
 
     Shapes and arguments as ``torch.nn.functional.conv2d``; computed as
@@ -347,6 +355,15 @@ def conv2d(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1):
         Zero padding on both sides of H and W ("same" needs stride 1).
     groups : int
         ``C_in`` and ``C_out`` must be divisible by it.
+    dtype : dtype, optional
+        The format of the products (float16, bfloat16, float32, float64):
+        both operands are converted to it first.  By default their common
+        type, so float64 data with float32 weights computes float64
+        products: pass ``dtype=np.float32`` for float32 ones.
+    variant : str, optional
+        The multiplier of every product, a key of ``mitchell.variants``.
+    acc_dtype : dtype, optional
+        The format of the sums, as for ``matmul``.
 
     Returns
     -------
@@ -419,7 +436,8 @@ def conv2d(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1):
     filters = w.reshape(groups, c_out // groups, c_g * kh * kw)
     # columns @ filters^T: the large operand is then read along its rows (the
     # Mitchell product commutes, so the values are those of filters @ columns^T)
-    y = matmul(cols, np.swapaxes(filters, -1, -2)[None])      # (N, G, Ho*Wo, C_out/G)
+    y = matmul(cols, np.swapaxes(filters, -1, -2)[None], dtype=dtype, variant=variant,
+               acc_dtype=acc_dtype)                            # (N, G, Ho*Wo, C_out/G)
     y = np.swapaxes(y, -1, -2).reshape(n, c_out, ho, wo)
     if bias is not None:
         y = y + np.asarray(bias).reshape(1, c_out, 1, 1).astype(y.dtype, copy=False)
