@@ -373,5 +373,21 @@ def test_bad_input_raises_clear_errors(call, message):
 
 
 def test_unsupported_dtype_raises_in_mitchell_mode():
-    with pytest.raises(TypeError, match="float32, float64, int8 and uint8"):
-        F.matmul(np.ones((2, 2), np.float16), np.ones((2, 2), np.float16))
+    with pytest.raises(TypeError, match="int8 and uint8 operands"):
+        F.matmul(np.ones((2, 2), np.int64), np.ones((2, 2), np.int64))
+
+
+def test_variants_without_a_matrix_product_are_not_modes(monkeypatch):
+    real = mitchell.matmul
+
+    def matmul(a, b, *, variant=None):
+        if variant == "elementwise":
+            raise ValueError("variant 'elementwise' has no matrix product")
+        return real(a, b)
+
+    monkeypatch.setattr(mitchell, "variants", {"mitchell": None, "elementwise": None, "other": None},
+                        raising=False)
+    monkeypatch.setattr(mitchell, "matmul", matmul)
+    assert modes() == ("exact", "mitchell", "other")
+    with pytest.raises(ValueError, match="valid modes: exact, mitchell, other$"):
+        F.matmul(np.eye(2), np.eye(2), mode="elementwise")

@@ -85,10 +85,14 @@ def machine():
                     break
     except OSError:
         pass
-    from mitchell import _matmul
+    if callable(getattr(mitchell, "isa", None)):      # the one ISA selector of mitchell.variants' release
+        isa = mitchell.isa()
+    else:
+        from mitchell import _matmul
 
+        isa = _matmul.isa_active()
     return {"cpu": cpu, "python": platform.python_version(), "numpy": np.__version__,
-            "mitchell": mitchell.__version__, "matmul_isa": _matmul.isa_active(),
+            "mitchell": mitchell.__version__, "matmul_isa": isa,
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
 

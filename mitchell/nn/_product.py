@@ -16,9 +16,26 @@ __all__ = ["modes", "check_mode", "product"]
 _BYTES = (np.dtype(np.int8), np.dtype(np.uint8))
 
 
+_HAS_MATMUL = {}   # (name, mitchell.matmul) -> whether matmul accepts variant=name
+
+
+def _has_matmul(name):
+    """Whether ``mitchell.matmul`` computes products of variant ``name`` (some are elementwise only)."""
+    key = (name, mitchell.matmul)
+    if key not in _HAS_MATMUL:
+        one = np.ones((1, 1), np.float32)
+        try:
+            mitchell.matmul(one, one, variant=name)
+        except (ValueError, TypeError):
+            _HAS_MATMUL[key] = False
+        else:
+            _HAS_MATMUL[key] = True
+    return _HAS_MATMUL[key]
+
+
 def _variants():
     """The variant names ``mitchell.matmul`` accepts (``"mitchell"`` at least)."""
-    names = list(getattr(mitchell, "variants", {"mitchell": None}))
+    names = [n for n in getattr(mitchell, "variants", {"mitchell": None}) if n == "mitchell" or _has_matmul(n)]
     if "mitchell" not in names:
         names.insert(0, "mitchell")
     return names
@@ -30,7 +47,9 @@ def modes():
     Returns
     -------
     tuple of str
-        ``("exact", "mitchell", ...)``; the int8 modes of the layers are
+        ``("exact", "mitchell", ...)``: the names of ``mitchell.variants``
+        whose matrix product ``mitchell.matmul`` computes (variants that are
+        elementwise only are left out).  The int8 modes of the layers are
         ``"int8-" + mode`` for each of these.
 
     Examples
@@ -44,6 +63,8 @@ def modes():
 
 def check_mode(mode):
     """Return ``mode`` if it is a product mode, else raise a ``ValueError`` listing them."""
+    if mode in ("exact", "mitchell"):
+        return mode
     if not isinstance(mode, str) or mode not in modes():
         raise ValueError(f"unknown product mode {mode!r}; valid modes: {', '.join(modes())}"
                          + ("" if not (isinstance(mode, str) and mode.startswith("int8-")) else
