@@ -142,6 +142,36 @@ def test_same_padding_matches_torch_shapes_and_exact_values():
         torch.testing.assert_close(y, F.conv2d(x, w, padding="same", dilation=d))
 
 
+@pytest.mark.parametrize("variant", mitchell.nn.modes()[2:])
+def test_variants_equal_mitchell_matmul_with_that_variant(variant):
+    a, b = rand(3, 4, 6, seed=17), rand(6, 5, seed=18)
+    x, w = rand(2, 3, 6, 7, seed=19), rand(4, 3, 3, 3, seed=20)
+    assert same(mt.matmul(a, b, variant=variant), mitchell.matmul(arr(a), arr(b), variant=variant))
+    assert not torch.equal(mt.matmul(a, b, variant=variant), mt.matmul(a, b))
+    with mt.approximate(variant=variant) as mode:
+        y = F.conv2d(x, w, stride=2, padding=1)
+    assert same(y, nnf.conv2d(arr(x), arr(w), stride=2, padding=1, mode=variant))
+    assert mode.backward == variant
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_precision_products_in_their_format(dtype):
+    # mitchell multiplies float16/bfloat16 in their format and sums in float32; the result is
+    # rounded once to the operands' dtype, as torch's own half-precision matmul does
+    if dtype == "bfloat16":
+        ml_dtypes = pytest.importorskip("ml_dtypes")
+        np_dtype = ml_dtypes.bfloat16
+    else:
+        np_dtype = np.float16
+    a, b = rand(4, 8, seed=21).to(getattr(torch, dtype)), rand(8, 3, seed=22).to(getattr(torch, dtype))
+    y = mt.matmul(a, b)
+    a_np = arr(a.float()).astype(np_dtype)
+    b_np = arr(b.float()).astype(np_dtype)
+    expected = mitchell.matmul(a_np, b_np)
+    assert expected.dtype == np.float32 and y.dtype == a.dtype
+    assert torch.equal(y, torch.from_numpy(expected).to(a.dtype))
+
+
 # --------------------------------------------------------------------------- gradients
 
 
@@ -201,6 +231,41 @@ def test_mitchell_gradients_differ_from_exact_ones():
     mt.matmul(a, b, backward="exact").backward(rand(4, 3, seed=33))
     assert not torch.equal(a.grad, mitchell_grad)
     torch.testing.assert_close(a.grad, rand(4, 3, seed=33) @ b.t())
+
+
+def test_variant_names_reach_mitchell(monkeypatch):
+    """A fake variant doubling every product doubles every forward and backward product."""
+    real_matmul = mitchell.matmul
+    calls = []
+
+    def fake_matmul(a, b, *, variant=None):
+        calls.append(variant)
+        return real_matmul(a, b) if variant is None else 2 * np.matmul(a, b)
+
+    monkeypatch.setattr(mitchell, "variants", {"mitchell": None, "twice": None})
+    monkeypatch.setattr(mitchell, "matmul", fake_matmul)
+    x = rand(2, 3, 6, 6, dtype=torch.float64, seed=34, requires_grad=True)
+    w = rand(4, 3, 3, 3, dtype=torch.float64, seed=35, requires_grad=True)
+    v = rand(5, 36, dtype=torch.float64, seed=36, requires_grad=True)
+
+    def run(variant):
+        with mt.approximate(variant=variant) as mode:
+            y = F.linear(F.conv2d(x, w, stride=2, padding=1).flatten(1), v)   # (2, 5)
+            y.backward(rand(2, 5, dtype=torch.float64, seed=37))
+        grads = [t.grad.clone() for t in (x, w, v)]
+        for t in (x, w, v):
+            t.grad = None
+        return y, grads, mode
+
+    y2, g2, mode = run("twice")
+    y1, g1, _ = run("exact")
+    assert mode.variant == mode.backward == "twice"
+    assert torch.equal(y2, 4 * y1)                            # two products in a row
+    for a, b, factor in zip(g2, g1, [4, 4, 4]):               # each gradient: one doubled product
+        assert torch.equal(a, factor * b)                     # of a doubled forward value
+    calls.clear()
+    run("mitchell")
+    assert set(calls) == {None}                               # "mitchell" calls without variant=
 
 
 def exact(fn):
@@ -349,16 +414,16 @@ def test_unsupported_dtypes_and_devices_raise_clear_errors():
     # RuntimeError, as torch's own dtype errors (a TypeError from `@` would become NotImplemented)
     with pytest.raises(RuntimeError, match="int64"):
         mt.matmul(torch.ones(2, 2, dtype=torch.int64), torch.ones(2, 2, dtype=torch.int64))
-    with pytest.raises(RuntimeError, match="float16"):   # until mitchell.matmul takes float16
-        mt.matmul(torch.ones(2, 2, dtype=torch.float16), torch.ones(2, 2, dtype=torch.float16))
+    with pytest.raises(RuntimeError, match="complex64"):
+        mt.matmul(torch.ones(2, 2, dtype=torch.complex64), torch.ones(2, 2, dtype=torch.complex64))
     with pytest.raises(RuntimeError, match="one dtype"):
         mt.matmul(torch.ones(2, 2), torch.ones(2, 2, dtype=torch.float64))
     with pytest.raises(RuntimeError, match="CPU"):
         mt.matmul(torch.ones(2, 2, device="meta"), torch.ones(2, 2, device="meta"))
     with mt.approximate(), pytest.raises(RuntimeError, match="int64"):
         torch.ones(2, 2, dtype=torch.int64) @ torch.ones(2, 2, dtype=torch.int64)
-    with mt.approximate(), pytest.raises(RuntimeError, match="float16"):
-        torch.ones(2, 2, dtype=torch.float16) @ torch.ones(2, 2, dtype=torch.float16)
+    with mt.approximate(), pytest.raises(RuntimeError, match="bool"):
+        torch.ones(2, 2, dtype=torch.bool) @ torch.ones(2, 2, dtype=torch.bool)
     with mt.approximate(), pytest.raises(TypeError, match="out="):
         torch.mm(torch.ones(2, 2), torch.ones(2, 2), out=torch.empty(2, 2))
 

@@ -1,7 +1,8 @@
 """The matrix products behind mitchell.torch, on ndarrays, selected by a mode name.
 
-Forward products are ``mitchell.matmul`` and ``mitchell.conv2d`` (``np.matmul``
-and the exact convolution of ``mitchell.nn.functional`` for ``"exact"``);
+Forward products are ``mitchell.matmul`` (``np.matmul`` for ``"exact"``) and
+``mitchell.conv2d`` (``mitchell.nn.functional.conv2d``, the same im2col and
+summation order, for ``"exact"`` and the other variants);
 backward products are ``mitchell.nn.functional``'s gradients in the backward
 mode.
 """
@@ -72,7 +73,7 @@ def matmul(a, b, spec):
 def conv2d(x, w, stride, padding, dilation, groups, spec):
     """Forward 2-D convolution, NCHW, integer-pair padding, no bias."""
     spec.count("forward")
-    if spec.variant == "exact":
-        return functional.conv2d(x, w, None, stride, padding, dilation, groups, mode="exact")
-    return mitchell.conv2d(x, w, None, stride, padding, dilation, groups,
-                           **_variant_kwargs(spec.variant))
+    if spec.variant == "mitchell":
+        return mitchell.conv2d(x, w, None, stride, padding, dilation, groups)
+    # exact and the other variants: the same im2col and product order as mitchell.conv2d
+    return functional.conv2d(x, w, None, stride, padding, dilation, groups, mode=spec.variant)
