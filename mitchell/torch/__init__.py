@@ -152,8 +152,9 @@ def einsum(equation, *operands, variant="mitchell", backward=None):
     return _functional.einsum(_Spec.make(variant, backward), equation, *operands)
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
-                                 scale=None, enable_gqa=False, *, variant="mitchell", backward=None):
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None, enable_gqa=False, *,
+                                 variant="mitchell", backward=None):
     """``torch.nn.functional.scaled_dot_product_attention`` with Mitchell products.
 
     Computed as torch documents the operation: ``softmax(q @ k^T * scale +

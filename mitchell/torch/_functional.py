@@ -35,8 +35,8 @@ def matmul(spec, input, other, *, out=None):
     a = input.unsqueeze(0) if input.dim() == 1 else input
     b = other.unsqueeze(-1) if other.dim() == 1 else other
     if a.shape[-1] != b.shape[-2]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({'x'.join(map(str, a.shape))} "
-                           f"and {'x'.join(map(str, b.shape))})")
+        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied "
+                           f"({'x'.join(map(str, a.shape))} and {'x'.join(map(str, b.shape))})")
     if b.dim() > 2:  # a stack of matrices on both sides (b of 2-D is shared by all of a's)
         batch = torch.broadcast_shapes(a.shape[:-2], b.shape[:-2])
         a = a.expand(*batch, *a.shape[-2:])
@@ -72,14 +72,16 @@ def bmm(spec, input, mat2, *, out=None):
 def mv(spec, input, vec, *, out=None):
     """torch.mv."""
     if input.dim() != 2 or vec.dim() != 1:
-        raise RuntimeError(f"mv: expected a 2-D and a 1-D tensor, got {input.dim()}-D and {vec.dim()}-D")
+        raise RuntimeError(f"mv: expected a 2-D and a 1-D tensor, got {input.dim()}-D and "
+                           f"{vec.dim()}-D")
     return matmul(spec, input, vec, out=out)
 
 
 def dot(spec, input, tensor, *, out=None):
     """torch.dot."""
     if input.dim() != 1 or tensor.dim() != 1:
-        raise RuntimeError(f"1D tensors expected, but got {input.dim()}D and {tensor.dim()}D tensors")
+        raise RuntimeError(f"1D tensors expected, but got {input.dim()}D and {tensor.dim()}D "
+                           "tensors")
     return matmul(spec, input, tensor, out=out)
 
 
@@ -184,8 +186,8 @@ def scaled_dot_product_attention(spec, query, key, value, attn_mask=None, dropou
     scores = matmul(spec, query, key.transpose(-2, -1)) * scale
     if is_causal:
         if attn_mask is not None:
-            raise RuntimeError("scaled_dot_product_attention: an explicit attn_mask must not be set "
-                               "when is_causal=True")
+            raise RuntimeError("scaled_dot_product_attention: an explicit attn_mask must not "
+                               "be set when is_causal=True")
         attn_mask = torch.ones(L, S, dtype=torch.bool, device=query.device).tril()
     if attn_mask is not None:
         if attn_mask.dtype == torch.bool:
@@ -249,7 +251,8 @@ def einsum(spec, equation, *operands):
     if len(terms) != len(operands):
         raise ValueError(f"einsum(): {len(terms)} subscripts for {len(operands)} operands")
     spare = [c for c in string.ascii_letters if c not in eq]
-    n_ell = max([op.dim() - (len(t) - 3) for t, op in zip(terms, operands) if "..." in t], default=0)
+    n_ell = max([op.dim() - (len(t) - 3) for t, op in zip(terms, operands) if "..." in t],
+                default=0)
     ell = "".join(spare[:n_ell])
     full = []
     for t, op in zip(terms, operands):

@@ -24,7 +24,8 @@ class _MitchellModule:
         return self.spec.backward
 
     def extra_repr(self):
-        return f"{super().extra_repr()}, variant={self.spec.variant!r}, backward={self.spec.backward!r}"
+        spec = self.spec
+        return f"{super().extra_repr()}, variant={spec.variant!r}, backward={spec.backward!r}"
 
     @classmethod
     def from_module(cls, module, variant="mitchell", backward=None):

@@ -16,13 +16,14 @@ from mitchell.nn import functional, modes
 
 
 def check_mode(name, what="variant"):
-    """``name`` if it is one of ``mitchell.nn.modes()`` (``"exact"``, ``"mitchell"``, the variants)."""
+    """``name`` if it is in ``mitchell.nn.modes()`` (``"exact"``, ``"mitchell"``, variants)."""
     valid = modes()
     if isinstance(name, str) and name in valid:
         return name
     hint = (" (int8 modes need scales calibrated on data: they are mitchell.nn's layers' modes)"
             if isinstance(name, str) and name.startswith("int8-") else "")
-    raise ValueError(f"unknown {what} {name!r}; expected one of {', '.join(map(repr, valid))}{hint}")
+    raise ValueError(f"unknown {what} {name!r}; expected one of "
+                     f"{', '.join(map(repr, valid))}{hint}")
 
 
 @dataclass(frozen=True)

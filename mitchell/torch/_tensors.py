@@ -45,7 +45,8 @@ def to_numpy(t):
 
 
 def from_numpy(array, dtype):
-    """A CPU tensor of ``dtype`` holding ``array`` (converted if mitchell computed in another format)."""
+    """A CPU tensor of ``dtype`` holding ``array`` (rounded to ``dtype`` if mitchell
+    computed in a wider format, as for float16 products summed in float32)."""
     array = np.asarray(array)
     if not (array.flags.c_contiguous and array.flags.writeable):
         array = array.copy()
