@@ -12,16 +12,17 @@
 #ifndef MITCHELL_CONTIGUOUS_H
 #define MITCHELL_CONTIGUOUS_H
 
-#include "ieee754.h"
+#include "kernels.h"
 
 #include <stdint.h>
 
 /* Signature shared by every contiguous loop: strides in elements, each 0 or 1
- * (0 broadcasts a scalar operand); out has stride 1; kappa is an additive
- * variant's correction (kernels.h, mitchell_correction.constant; 0 for plain
- * Mitchell).  Returns the MITCHELL_FLAG_* bits raised. */
+ * (0 broadcasts a scalar operand); out has stride 1; corr is the variant's
+ * correction (kernels.h), whose region table, if any, has index_bits <= 3.
+ * Returns the MITCHELL_FLAG_* bits raised. */
 #define MITCHELL_CONTIG_SIGNATURE(UINT)                                               \
-    (const UINT *a, intptr_t sa, const UINT *b, intptr_t sb, UINT *out, intptr_t n, int64_t kappa)
+    (const UINT *a, intptr_t sa, const UINT *b, intptr_t sb, UINT *out, intptr_t n,  \
+     const mitchell_correction *corr)
 
 /* The contiguous loops of one instruction set, per float format; NULL where
  * a format has no vector loop (the 8-bit formats). */

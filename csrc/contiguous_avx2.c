@@ -25,6 +25,12 @@
 #define MITCHELL_SIMD_MIN32(x, y) ((__typeof__(x))_mm256_min_epi32((__m256i)(x), (__m256i)(y)))
 #define MITCHELL_SIMD_MAX32(x, y) ((__typeof__(x))_mm256_max_epi32((__m256i)(x), (__m256i)(y)))
 
+/* 64-entry tables of 32- and 64-bit entries: gathers. */
+#define MITCHELL_SIMD_LOOKUP32(tab, idx)                                               \
+    ((__typeof__(idx))_mm256_i32gather_epi32((const int *)(const void *)(tab), (__m256i)(idx), 4))
+#define MITCHELL_SIMD_LOOKUP64(tab, idx)                                               \
+    ((__typeof__(idx))_mm256_i64gather_epi64((const long long *)(const void *)(tab), (__m256i)(idx), 8))
+
 #define MITCHELL_SIMD_OPAQUE(v) __asm__("" : "+v"(v))
 #define MITCHELL_SIMD_STREAM(p, v) _mm256_stream_si256((__m256i *)(void *)(p), (__m256i)(v))
 #define MITCHELL_SIMD_STREAM_FENCE() _mm_sfence()

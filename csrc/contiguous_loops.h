@@ -12,6 +12,9 @@
  *   MITCHELL_SIMD_MIN16/32/64(x, y), MITCHELL_SIMD_MAX16/32/64(x, y)
  *                           lane-wise signed min and max (or leave undefined
  *                           for the generic compare-and-select)
+ *   MITCHELL_SIMD_LOOKUP16/32/64(tab, idx)
+ *                           optional: the vector of tab[idx[j]] for a table
+ *                           of 64 lane-sized entries (a gather or permutes)
  *   MITCHELL_SIMD_OPAQUE(v)  optional: an empty asm that makes the vector
  *                           variable v opaque to the optimiser
  *   MITCHELL_SIMD_STREAM(p, v), MITCHELL_SIMD_STREAM_FENCE()
@@ -80,6 +83,24 @@
 #define MITCHELL_SIMD_MAX64 SIMD_GENERIC_MAX
 #endif
 
+/* Table lookup, lane by lane, where the target has no gather or permute. */
+#define SIMD_GENERIC_LOOKUP(tab, idx)                                                  \
+    ({                                                                                 \
+        __typeof__(idx) looked_up_;                                                    \
+        for (int j_ = 0; j_ < (int)(sizeof(idx) / sizeof((idx)[0])); j_++)             \
+            looked_up_[j_] = (tab)[(idx)[j_]];                                         \
+        looked_up_;                                                                    \
+    })
+#ifndef MITCHELL_SIMD_LOOKUP16
+#define MITCHELL_SIMD_LOOKUP16 SIMD_GENERIC_LOOKUP
+#endif
+#ifndef MITCHELL_SIMD_LOOKUP32
+#define MITCHELL_SIMD_LOOKUP32 SIMD_GENERIC_LOOKUP
+#endif
+#ifndef MITCHELL_SIMD_LOOKUP64
+#define MITCHELL_SIMD_LOOKUP64 SIMD_GENERIC_LOOKUP
+#endif
+
 /*
  * One vector of Mitchell products or quotients.  All masks are signed lane
  * masks (all ones or zero); magnitudes are below 2^(width-1), so signed
@@ -109,13 +130,15 @@
 #define SIMD_DEFINE_OP(OP, NAME, VMIN, VMAX, SUM, ZERO, WIDEN)                           \
     MITCHELL_INLINE vu_##NAME vec_##OP##_##NAME(vu_##NAME a, vu_##NAME b,              \
                                                 const simd_consts_##NAME *k,           \
-                                                vc_##NAME *ok, vc_##NAME *top)         \
+                                                vc_##NAME *ok, vc_##NAME *top, int region) \
     {                                                                                  \
         const vu_##NAME one = k->one;                                                  \
         vu_##NAME ma = a & k->abs_mask, mb = b & k->abs_mask;                          \
         vc_##NAME mn = VMIN((vc_##NAME)ma, (vc_##NAME)mb);                             \
         vc_##NAME mx = VMAX((vc_##NAME)ma, (vc_##NAME)mb);                             \
         vu_##NAME s = SUM;                                                             \
+        if (region) /* literal: the region-table variants add kappa per lane */      \
+            s += simd_region_kappa_##NAME(ma, mb, k);                                  \
         vc_##NAME in_lo = VMIN(mn, (vc_##NAME)s) > k->below_min_normal;                \
         *top = VMAX(*top, VMAX(mx, (vc_##NAME)s));                                      \
         *ok &= in_lo | (vc_##NAME)(ZERO);                                              \
@@ -131,7 +154,7 @@
 #define SIMD_FOLD_mul(one, kappa) ((one) - (__typeof__(one))(kappa))
 #define SIMD_FOLD_div(one, kappa) ((one) + (__typeof__(one))(kappa))
 
-#define SIMD_DEFINE_FORMAT(NAME, UINT, SINT, CSINT, EB, FB, VMIN, VMAX, ZMUL, ZDIV, WIDEN) \
+#define SIMD_DEFINE_FORMAT(NAME, UINT, SINT, CSINT, EB, FB, VMIN, VMAX, ZMUL, ZDIV, WIDEN, LOOKUP) \
     typedef UINT vu_##NAME __attribute__((vector_size(MITCHELL_SIMD_BYTES)));          \
     typedef SINT vs_##NAME __attribute__((vector_size(MITCHELL_SIMD_BYTES)));          \
     typedef CSINT vc_##NAME __attribute__((vector_size(MITCHELL_SIMD_BYTES)));         \
@@ -143,19 +166,25 @@
         vu_##NAME abs_mask, one;                                                       \
         /* (min normal - 1), (inf - 1) and the ignored lanes, in check lanes */       \
         vc_##NAME below_min_normal, below_inf, ignore;                                 \
-        mitchell_correction corr;                                                      \
+        const mitchell_correction *corr;                                               \
+        /* region variants: the table in lane type and the index shift */            \
+        const UINT *tab;                                                               \
+        unsigned shift, r;                                                             \
     } simd_consts_##NAME;                                                              \
     /* Made once per call and hidden from the optimiser, which otherwise */          \
     /* rebuilds some of them inside the loop (GCC 12 on AVX2). */                    \
-    MITCHELL_INLINE simd_consts_##NAME simd_consts_##NAME##_make(UINT one, int64_t kappa) \
+    MITCHELL_INLINE simd_consts_##NAME simd_consts_##NAME##_make(UINT one,              \
+                                                                 const mitchell_correction *corr, \
+                                                                 const UINT *tab)       \
     {                                                                                  \
         simd_consts_##NAME k;                                                          \
         const int shift = CHECK_SHIFT_##NAME;                                          \
         k.abs_mask = (vu_##NAME){0} + (UINT)ieee_abs_mask(EB, FB);                     \
         k.one = (vu_##NAME){0} + one;                                                  \
-        k.corr.constant = kappa;                                                       \
-        k.corr.table = NULL;                                                           \
-        k.corr.index_bits = 0;                                                         \
+        k.corr = corr;                                                                 \
+        k.tab = tab;                                                                   \
+        k.r = corr->index_bits;                                                        \
+        k.shift = FB - corr->index_bits;                                               \
         k.below_min_normal = (vc_##NAME){0} + (CSINT)((ieee_min_normal_bits(FB) >> shift) - 1); \
         k.below_inf = (vc_##NAME){0} + (CSINT)((ieee_inf_bits(EB, FB) >> shift) - 1);  \
         k.ignore = (vc_##NAME)((vu_##NAME){0} + (UINT)(((uint64_t)1 << shift) - 1));   \
@@ -165,6 +194,15 @@
         SIMD_OPAQUE(k.below_inf);                                                      \
         return k;                                                                      \
     }                                                                                  \
+    /* kappa of each lane from the region table, indexed by the leading r      */  \
+    /* fraction bits of both operands (a gather: AVX2 and AVX-512 have one)    */  \
+    MITCHELL_INLINE vu_##NAME simd_region_kappa_##NAME(vu_##NAME ma, vu_##NAME mb,      \
+                                                       const simd_consts_##NAME *k)    \
+    {                                                                                  \
+        const vu_##NAME fm = (vu_##NAME){0} + (UINT)ieee_frac_mask(FB);                \
+        vu_##NAME idx = (((ma & fm) >> k->shift) << k->r) | ((mb & fm) >> k->shift);   \
+        return LOOKUP(k->tab, idx);                                                    \
+    }                                                                                  \
     /* mul: |a| + |b| - (one - kappa); div: |a| - |b| + (one + kappa) */              \
     SIMD_DEFINE_OP(mul, NAME, VMIN, VMAX, ma + mb - one, ZMUL, WIDEN)                   \
     SIMD_DEFINE_OP(div, NAME, VMIN, VMAX, ma + one - mb, ZDIV, WIDEN)
@@ -173,13 +211,16 @@
  * |a| == 0 < |b|, i.e. |a| < min(|b|, 1). */
 SIMD_DEFINE_FORMAT(f16, uint16_t, int16_t, int16_t, MITCHELL_EB_f16, MITCHELL_FB_f16,
                    MITCHELL_SIMD_MIN16, MITCHELL_SIMD_MAX16, mn == 0,
-                   MITCHELL_SIMD_MIN16((vc_f16)mb, (vc_f16){0} + 1) > (vc_f16)ma, SIMD_SAME_WIDTH)
+                   MITCHELL_SIMD_MIN16((vc_f16)mb, (vc_f16){0} + 1) > (vc_f16)ma, SIMD_SAME_WIDTH,
+                   MITCHELL_SIMD_LOOKUP16)
 SIMD_DEFINE_FORMAT(bf16, uint16_t, int16_t, int16_t, MITCHELL_EB_bf16, MITCHELL_FB_bf16,
                    MITCHELL_SIMD_MIN16, MITCHELL_SIMD_MAX16, mn == 0,
-                   MITCHELL_SIMD_MIN16((vc_bf16)mb, (vc_bf16){0} + 1) > (vc_bf16)ma, SIMD_SAME_WIDTH)
+                   MITCHELL_SIMD_MIN16((vc_bf16)mb, (vc_bf16){0} + 1) > (vc_bf16)ma, SIMD_SAME_WIDTH,
+                   MITCHELL_SIMD_LOOKUP16)
 SIMD_DEFINE_FORMAT(f32, uint32_t, int32_t, int32_t, MITCHELL_EB_f32, MITCHELL_FB_f32,
                    MITCHELL_SIMD_MIN32, MITCHELL_SIMD_MAX32, mn == 0,
-                   MITCHELL_SIMD_MIN32((vc_f32)mb, (vc_f32){0} + 1) > (vc_f32)ma, SIMD_SAME_WIDTH)
+                   MITCHELL_SIMD_MIN32((vc_f32)mb, (vc_f32){0} + 1) > (vc_f32)ma, SIMD_SAME_WIDTH,
+                   MITCHELL_SIMD_LOOKUP32)
 #if SIMD_NATIVE_MIN32
 /* float64: 32-bit check lanes; the zero tests need the whole 64-bit lane, and
  * a check-lane mask is widened from the sign of its lane's high half. */
@@ -187,12 +228,13 @@ SIMD_DEFINE_FORMAT(f32, uint32_t, int32_t, int32_t, MITCHELL_EB_f32, MITCHELL_FB
 SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int32_t, MITCHELL_EB_f64, MITCHELL_FB_f64,
                    MITCHELL_SIMD_MIN32, MITCHELL_SIMD_MAX32,
                    ((vs_f64)ma == 0) | ((vs_f64)mb == 0),
-                   ((vs_f64)ma == 0) & ((vs_f64)mb != 0), SIMD_WIDEN_F64)
+                   ((vs_f64)ma == 0) & ((vs_f64)mb != 0), SIMD_WIDEN_F64, MITCHELL_SIMD_LOOKUP64)
 #else
 /* without a native 32-bit min/max (SSE2) the 64-bit lanes are cheaper */
 SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB_f64,
                    MITCHELL_SIMD_MIN64, MITCHELL_SIMD_MAX64, mn == 0,
-                   MITCHELL_SIMD_MIN64((vc_f64)mb, (vc_f64){0} + 1) > (vc_f64)ma, SIMD_SAME_WIDTH)
+                   MITCHELL_SIMD_MIN64((vc_f64)mb, (vc_f64){0} + 1) > (vc_f64)ma, SIMD_SAME_WIDTH,
+                   MITCHELL_SIMD_LOOKUP64)
 #endif
 
 /*
@@ -202,6 +244,9 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB
  * a third of the memory traffic of a bandwidth-bound call.
  */
 #define SIMD_STREAM_MIN_BYTES ((size_t)16 << 20)
+
+/* Region tables of up to 2^3 x 2^3 entries have vector loops (contiguous.h). */
+#define SIMD_MAX_INDEX_BITS 3
 
 /*
  * Blocks of two vectors.  sa and sb are literal 0 or 1 at every call site
@@ -216,7 +261,8 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB
     /* writing the same index, so out == a is fine).  stream is literal. */          \
     MITCHELL_INLINE void block_##OP##_##NAME(const UINT *a, intptr_t sa, const UINT *b, \
                                              intptr_t sb, UINT *out, unsigned *flags,  \
-                                             const simd_consts_##NAME *k, int stream)  \
+                                             const simd_consts_##NAME *k, int stream,  \
+                                             int region)                               \
     {                                                                                  \
         enum { L = LANES_##NAME };                                                     \
         vu_##NAME a0, a1, b0, b1;                                                      \
@@ -233,8 +279,8 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB
             b0 = b1 = (vu_##NAME){0} + b[0];                                           \
         }                                                                              \
         vc_##NAME ok = ~(vc_##NAME){0}, top = {0};                                     \
-        vu_##NAME r0 = vec_##OP##_##NAME(a0, b0, k, &ok, &top);                        \
-        vu_##NAME r1 = vec_##OP##_##NAME(a1, b1, k, &ok, &top);                        \
+        vu_##NAME r0 = vec_##OP##_##NAME(a0, b0, k, &ok, &top, region);                \
+        vu_##NAME r1 = vec_##OP##_##NAME(a1, b1, k, &ok, &top, region);                \
         if (__builtin_expect(MITCHELL_SIMD_ALL((ok & ~(top > k->below_inf)) | k->ignore), 1)) { \
             if (stream) {                                                              \
                 SIMD_STREAM(out, r0);                                                  \
@@ -245,7 +291,7 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB
             }                                                                          \
         } else {                                                                       \
             for (intptr_t j = 0; j < 2 * L; j++)                                       \
-                out[j] = mitchell_##OP##_##NAME##_corrected(a[j * sa], b[j * sb], &k->corr, flags); \
+                out[j] = mitchell_##OP##_##NAME##_corrected(a[j * sa], b[j * sb], k->corr, flags);  \
         }                                                                              \
     }                                                                                  \
                                                                                        \
@@ -253,7 +299,7 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB
     MITCHELL_INLINE void partial_##OP##_##NAME(const UINT *a, intptr_t sa, const UINT *b, \
                                                intptr_t sb, UINT *out, intptr_t m,     \
                                                unsigned *flags,                        \
-                                               const simd_consts_##NAME *k)            \
+                                               const simd_consts_##NAME *k, int region) \
     {                                                                                  \
         enum { BLOCK = 2 * LANES_##NAME };                                             \
         const UINT one = (UINT)ieee_one_bits(EB, FB);                                  \
@@ -262,35 +308,43 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB
             ta[j] = j < m ? a[j * sa] : one;                                           \
             tb[j] = j < m ? b[j * sb] : one;                                           \
         }                                                                              \
-        block_##OP##_##NAME(ta, 1, tb, 1, tr, flags, k, 0);                               \
+        block_##OP##_##NAME(ta, 1, tb, 1, tr, flags, k, 0, region);                    \
         memcpy(out, tr, (size_t)m * sizeof(UINT));                                     \
     }                                                                                  \
                                                                                        \
-    MITCHELL_INLINE unsigned simd_##OP##_##NAME MITCHELL_CONTIG_SIGNATURE(UINT)         \
+    /* region is literal: the additive and the region-table instances */           \
+    MITCHELL_INLINE unsigned simd_##OP##_##NAME(const UINT *a, intptr_t sa, const UINT *b, \
+                                                intptr_t sb, UINT *out, intptr_t n,    \
+                                                const mitchell_correction *corr, int region) \
     {                                                                                  \
         enum { BLOCK = 2 * LANES_##NAME };                                             \
         unsigned flags = 0;                                                            \
         intptr_t i = 0;                                                                \
-        /* the correction folds into the constant: kappa is added to every sum */   \
+        /* an additive correction folds into the constant (it is added to every */  \
+        /* sum); a region table is copied in the lane type for the gathers */       \
         const UINT one = (UINT)ieee_one_bits(EB, FB);                                  \
+        UINT tab[1 << (2 * SIMD_MAX_INDEX_BITS)];                                      \
+        if (region)                                                                    \
+            for (int j = 0; j < 1 << (2 * corr->index_bits); j++)                      \
+                tab[j] = (UINT)corr->table[j];                                         \
         const simd_consts_##NAME k = simd_consts_##NAME##_make(                        \
-            SIMD_FOLD_##OP(one, kappa), kappa);                                        \
+            region ? one : SIMD_FOLD_##OP(one, corr->constant), corr, tab);             \
         if (SIMD_CAN_STREAM && (size_t)n * sizeof(UINT) >= SIMD_STREAM_MIN_BYTES       \
             && (uintptr_t)out % sizeof(UINT) == 0) {                                   \
             /* elements before out + i is vector-aligned */                            \
             uintptr_t misalign = (uintptr_t)out % MITCHELL_SIMD_BYTES;                 \
             intptr_t head = misalign ? (intptr_t)((MITCHELL_SIMD_BYTES - misalign) / sizeof(UINT)) : 0; \
             if (head)                                                                  \
-                partial_##OP##_##NAME(a, sa, b, sb, out, head, &flags, &k);                \
+                partial_##OP##_##NAME(a, sa, b, sb, out, head, &flags, &k, region);    \
             for (i = head; i + BLOCK <= n; i += BLOCK)                                 \
-                block_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, &flags, &k, 1); \
+                block_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, &flags, &k, 1, region); \
             SIMD_STREAM_FENCE();                                                       \
         } else {                                                                       \
             for (; i + BLOCK <= n; i += BLOCK)                                         \
-                block_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, &flags, &k, 0); \
+                block_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, &flags, &k, 0, region); \
         }                                                                              \
         if (i < n)                                                                     \
-            partial_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, n - i, &flags, &k); \
+            partial_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, n - i, &flags, &k, region); \
         return flags;                                                                  \
     }
 
@@ -307,16 +361,22 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB
         if (simd_overlaps(out, a, sa ? n : 1, n, sizeof(UINT))                         \
             || simd_overlaps(out, b, sb ? n : 1, n, sizeof(UINT))) {                   \
             unsigned flags = 0;                                                        \
-            const mitchell_correction corr = {kappa, NULL, 0};                         \
             for (intptr_t i = 0; i < n; i++)                                           \
-                out[i] = mitchell_##OP##_##NAME##_corrected(a[i * sa], b[i * sb], &corr, &flags); \
+                out[i] = mitchell_##OP##_##NAME##_corrected(a[i * sa], b[i * sb], corr, &flags); \
             return flags;                                                              \
         }                                                                              \
+        if (corr->table != NULL) {                                                     \
+            if (sa && sb)                                                              \
+                return simd_##OP##_##NAME(a, 1, b, 1, out, n, corr, 1);                \
+            if (sb)                                                                    \
+                return simd_##OP##_##NAME(a, 0, b, 1, out, n, corr, 1);                \
+            return simd_##OP##_##NAME(a, 1, b, 0, out, n, corr, 1);                    \
+        }                                                                              \
         if (sa && sb)                                                                  \
-            return simd_##OP##_##NAME(a, 1, b, 1, out, n, kappa);                      \
+            return simd_##OP##_##NAME(a, 1, b, 1, out, n, corr, 0);                    \
         if (sb)                                                                        \
-            return simd_##OP##_##NAME(a, 0, b, 1, out, n, kappa);                      \
-        return simd_##OP##_##NAME(a, 1, b, 0, out, n, kappa);                          \
+            return simd_##OP##_##NAME(a, 0, b, 1, out, n, corr, 0);                    \
+        return simd_##OP##_##NAME(a, 1, b, 0, out, n, corr, 0);                        \
     }
 
 /* Whether out[0, n) and in[0, m) share memory without being the same array. */

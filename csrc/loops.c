@@ -15,9 +15,8 @@ static inline const mitchell_correction *correction_of(const void *data)
 /*
  * Float loops.  Contiguous operands (or a scalar operand, stride 0) with a
  * contiguous output take the vectorised loop of the active instruction set
- * when the format has one and the correction is a constant; anything else,
- * including reductions whose output stride is 0 and the region-table
- * variants, walks element by element through the same scalar kernel.
+ * when the format has one; anything else, including reductions whose output
+ * stride is 0, walks element by element through the same scalar kernel.
  */
 #define MITCHELL_DEFINE_FLOAT_LOOP(OP, NAME, UINT)                                     \
     void mitchell_loop_##OP##_##NAME MITCHELL_LOOP_SIGNATURE                           \
@@ -28,10 +27,10 @@ static inline const mitchell_correction *correction_of(const void *data)
         char *pa = args[0], *pb = args[1], *po = args[2];                              \
         unsigned flags = 0;                                                            \
         unsigned (*contig) MITCHELL_CONTIG_SIGNATURE(UINT) = mitchell_contig()->OP##_##NAME; \
-        if (contig != NULL && k->table == NULL && so == size                           \
+        if (contig != NULL && k->index_bits <= 3 && so == size                         \
             && (sa == size || sa == 0) && (sb == size || sb == 0)) {                   \
             flags = contig((const UINT *)pa, sa != 0, (const UINT *)pb, sb != 0,       \
-                           (UINT *)po, n, k->constant);                                \
+                           (UINT *)po, n, k);                                          \
         } else {                                                                       \
             for (intptr_t i = 0; i < n; i++, pa += sa, pb += sb, po += so) {           \
                 UINT x, y, r;                                                          \
