@@ -28,18 +28,41 @@ API
     to infinity and round-to-nearest-even on the subnormal grid.  ``F`` is the
     integer numerator of ``frac(L)`` (a ``Fraction`` whose denominator divides
     ``2**frac_bits`` is accepted too).
-``mul_bits(a, b, fmt)``, ``div_bits(a, b, fmt)`` -> ``(bits, flags)``
-    Scalar kernels on bit patterns given as Python ints.
-``mul_bits_array(a, b, fmt)``, ``div_bits_array(a, b, fmt)`` -> ``(bits, flags)``
+``mul_bits(a, b, fmt, variant="mitchell")``, ``div_bits(a, b, fmt, variant="mitchell")`` -> ``(bits, flags)``
+    Scalar kernels on bit patterns given as Python ints.  ``variant`` names
+    one of the additive or region-corrected variants of semantics.md
+    ("Variants"): ``'mitchell'`` (plain, ``kappa = 0``), ``'lmul'``,
+    ``'biasfree'``, ``'minimax'``, ``'realm'``; an (operation, format) the
+    document gives no ``kappa`` for raises ``ValueError``.
+``mul_bits_array(a, b, fmt, variant=...)``, ``div_bits_array(...)`` -> ``(bits, flags)``
     The same, elementwise on broadcast unsigned-integer arrays; ``flags`` is
     the union over all elements.
-``mul(x, y)``, ``div(x, y)``
+``mul(x, y, variant=...)``, ``div(x, y, variant=...)``
     Elementwise on broadcast floating arrays of one dtype whose name is in
     ``FORMATS`` (``ml_dtypes.bfloat16`` works too; mixed or other dtypes raise
     ``TypeError``, Python floats count as float64); return an array of that
     dtype (a NumPy scalar for 0-d inputs, like a ufunc) and report the flags
     through ``np.seterr``/``np.errstate`` as a NumPy ufunc would (divide,
     overflow, underflow, invalid, in that order).
+``KAPPA``, ``REALM_TABLE``, ``VARIANTS``, ``kappa(variant, op, fmt, m1, m2)``
+    The constants of semantics.md's "Variants", transcribed from the
+    document: ``KAPPA[(variant, op)][format name]`` is the additive
+    correction in units of ``2**-p``; ``REALM_TABLE[i][j]`` in units of
+    ``2**-16``; ``kappa`` gives the correction for operands whose fraction
+    numerators are ``m1``, ``m2``.
+``imul(a, b, dtype_name, variant="mitchell")`` -> ``(value, flags)``
+    A variant's integer product of Python ints ``a``, ``b`` of the integer
+    type ``dtype_name`` (``'int8'`` ... ``'uint64'``): Mitchell's integer
+    algorithm, the iterative multiplier ``'ilm0'`` ... ``'ilm3'``, or the
+    float64 variant product rounded to nearest (ties to even); saturating in
+    the widened type (``IMUL_RESULT``) with ``'overflow'``.
+``idiv(a, b, dtype_name, variant="mitchell")`` -> ``(float64 bits, flags)``
+    A variant's integer quotient: its float64 quotient of the converted operands.
+``imul_array(a, b, variant)``, ``idiv_array(a, b, variant)`` -> ``(values, flags)``
+    The same, elementwise on broadcast NumPy arrays of one integer type.
+``ilm(a, b, terms)``
+    The iterative logarithmic multiplier with ``terms`` correction terms, on
+    Python ints (sign-magnitude), exact integer result.
 
 ``flags`` is always a ``frozenset`` drawn from ``{'invalid', 'divide',
 'overflow', 'underflow'}``; ``'inexact'`` is never raised.  NaN results are
@@ -63,6 +86,16 @@ __all__ = [
     "div_bits_array",
     "mul",
     "div",
+    "VARIANTS",
+    "KAPPA",
+    "REALM_TABLE",
+    "IMUL_RESULT",
+    "kappa",
+    "imul",
+    "idiv",
+    "ilm",
+    "imul_array",
+    "idiv_array",
 ]
 
 
@@ -132,6 +165,125 @@ FORMATS = {
         Format("float8_e5m2", 5, 2),
     )
 }
+
+
+# --------------------------------------------------------------------------
+# Variants (semantics.md, "Variants"), transcribed from the document.
+
+# The variants of mitchell.variants, in the document's order.
+VARIANTS = ("mitchell", "lmul", "biasfree", "minimax", "realm", "ilm0", "ilm1", "ilm2", "ilm3")
+
+# Additive corrections kappa (units of 2**-p) per (variant, operation) and format:
+# the table "Additive variants: one kappa per (operation, format)".  Plain
+# Mitchell is kappa = 0 for every format.
+KAPPA = {
+    ("mitchell", "mul"): {name: 0 for name in FORMATS},
+    ("mitchell", "div"): {name: 0 for name in FORMATS},
+    ("lmul", "mul"): {
+        "float16": 64,
+        "bfloat16": 8,
+        "float32": 524288,
+        "float64": 281474976710656,
+        "float8_e4m3fn": 1,
+        "float8_e5m2": 1,
+    },
+    ("biasfree", "mul"): {
+        "float16": 58,
+        "bfloat16": 7,
+        "float32": 474990,
+        "float64": 255008540773765,
+        "float8_e4m3fn": 0,
+        "float8_e5m2": 0,
+    },
+    ("biasfree", "div"): {
+        "float16": -59,
+        "bfloat16": -7,
+        "float32": -486498,
+        "float64": -261186771493441,
+        "float8_e4m3fn": 0,
+        "float8_e5m2": 0,
+    },
+    ("minimax", "mul"): {
+        "float16": 70,
+        "bfloat16": 9,
+        "float32": 577619,
+        "float64": 310106774581226,
+        "float8_e4m3fn": 0,
+        "float8_e5m2": 0,
+    },
+    ("minimax", "div"): {
+        "float16": -77,
+        "bfloat16": -10,
+        "float32": -627494,
+        "float64": -336883456707751,
+        "float8_e4m3fn": -1,
+        "float8_e5m2": 0,
+    },
+}
+
+# REALM's region table T (units of 2**-16), row i = floor(8 f1), column j = floor(8 f2).
+REALM_TABLE = (
+    (246, 749, 1251, 1753, 2255, 2758, 3185, 1561),
+    (749, 2277, 3805, 5333, 6861, 7422, 4973, 1684),
+    (1251, 3805, 6359, 8912, 9455, 7066, 4246, 1425),
+    (1753, 5333, 8912, 10072, 8092, 5784, 3475, 1166),
+    (2255, 6861, 9455, 8092, 6296, 4500, 2703, 907),
+    (2758, 7422, 7066, 5784, 4500, 3216, 1932, 648),
+    (3185, 4973, 4246, 3475, 2703, 1932, 1161, 390),
+    (1561, 1684, 1425, 1166, 907, 648, 390, 131),
+)
+# realm: mul only, on these formats.
+REALM_FORMATS = ("float16", "bfloat16", "float32", "float64")
+
+# The widened result type of integer mul ("Types"); 64-bit types saturate in place.
+IMUL_RESULT = {
+    "int8": "int16",
+    "uint8": "uint16",
+    "int16": "int32",
+    "uint16": "uint32",
+    "int32": "int64",
+    "uint32": "uint64",
+    "int64": "int64",
+    "uint64": "uint64",
+}
+
+_INT_RANGE = {
+    name: ((-(1 << (int(name[3:]) - 1)), (1 << (int(name[3:]) - 1)) - 1) if name.startswith("int")
+           else (0, (1 << int(name[4:])) - 1))
+    for name in IMUL_RESULT
+}
+
+
+def _realm_kappa(p, i, j):
+    """round(T[i][j] * 2**(p - 16)), ties to even."""
+    t = REALM_TABLE[i][j]
+    if p >= 16:
+        return t << (p - 16)
+    return round(Fraction(t, 1 << (16 - p)))  # Fraction.__round__ rounds half to even
+
+
+def _variant_kappa(variant, op, fmt):
+    """A constant kappa, or a function (m1, m2) -> kappa for the region variant."""
+    if variant == "realm":
+        if op != "mul" or fmt.name not in REALM_FORMATS:
+            raise ValueError(f"realm has no {op} on {fmt.name} (semantics.md: mul only, "
+                             f"{', '.join(REALM_FORMATS)})")
+        p = fmt.frac_bits
+        shift = p - 3
+        table = [[_realm_kappa(p, i, j) for j in range(8)] for i in range(8)]
+        return lambda m1, m2: table[m1 >> shift][m2 >> shift]
+    try:
+        return KAPPA[(variant, op)][fmt.name]
+    except KeyError:
+        raise ValueError(f"variant {variant!r} has no {op} on {fmt.name}; "
+                         f"semantics.md defines {sorted(set(v for v, _ in KAPPA) | {'realm'})} "
+                         f"(float formats) and ilm0..ilm3 (integers only)") from None
+
+
+def kappa(variant, op, fmt, m1=0, m2=0):
+    """The correction (units of ``2**-p``) for operands with fraction numerators ``m1``, ``m2``."""
+    k = _variant_kappa(variant, op, fmt)
+    return k(m1, m2) if callable(k) else k
 
 _NO_FLAGS = frozenset()
 _INVALID = frozenset({"invalid"})
@@ -265,8 +417,19 @@ def encode(sign, E, F, fmt):
     return _encode(sign, int(E), int(F), fmt)
 
 
-def mul_bits(a, b, fmt):
-    """Mitchell product of bit patterns ``a`` and ``b``: ``(bits, flags)``."""
+def _add_kappa(k, L, La, Lb, fmt):
+    if callable(k):
+        mask = fmt.frac_mask
+        return L + k(La & mask, Lb & mask)
+    return L + k
+
+
+def mul_bits(a, b, fmt, variant="mitchell"):
+    """A variant's product of bit patterns ``a`` and ``b``: ``(bits, flags)``.
+
+    ``L = La + Lb + kappa`` in fixed point; special values as for plain ``mul``.
+    """
+    k = _variant_kappa(variant, "mul", fmt)
     ka, sa, La = _classify(a, fmt)
     kb, sb, Lb = _classify(b, fmt)
     if ka == "nan" or kb == "nan":
@@ -278,12 +441,16 @@ def mul_bits(a, b, fmt):
         return (sign << (fmt.width - 1)) | fmt.inf_bits, _NO_FLAGS
     if ka == "zero" or kb == "zero":
         return sign << (fmt.width - 1), _NO_FLAGS
-    L = La + Lb
+    L = _add_kappa(k, La + Lb, La, Lb, fmt)
     return _encode(sign, L >> fmt.frac_bits, L & fmt.frac_mask, fmt)
 
 
-def div_bits(a, b, fmt):
-    """Mitchell quotient ``a / b`` of bit patterns: ``(bits, flags)``."""
+def div_bits(a, b, fmt, variant="mitchell"):
+    """A variant's quotient ``a / b`` of bit patterns: ``(bits, flags)``.
+
+    ``L = La - Lb + kappa`` in fixed point; special values as for plain ``div``.
+    """
+    k = _variant_kappa(variant, "div", fmt)
     ka, sa, La = _classify(a, fmt)
     kb, sb, Lb = _classify(b, fmt)
     if ka == "nan" or kb == "nan":
@@ -301,23 +468,140 @@ def div_bits(a, b, fmt):
         return _infinity(sign_bit, fmt), _DIVIDE  # finite nonzero / 0
     if ka == "zero":
         return sign_bit, _NO_FLAGS
-    L = La - Lb
+    L = _add_kappa(k, La - Lb, La, Lb, fmt)
     return _encode(sa ^ sb, L >> fmt.frac_bits, L & fmt.frac_mask, fmt)
+
+
+# --------------------------------------------------------------------------
+# Integers ("Types": integer mul; "Variants": variants on integers, ilm).
+
+
+def _int_width(dtype_name):
+    return int(dtype_name[4:] if dtype_name.startswith("uint") else dtype_name[3:])
+
+
+def _check_int(value, dtype_name):
+    lo, hi = _INT_RANGE[dtype_name]
+    value = int(value)
+    if not lo <= value <= hi:
+        raise ValueError(f"{value} is not a {dtype_name}")
+    return value
+
+
+def _mitchell_int_magnitude(n1, n2):
+    """Mitchell's integer product of magnitudes n1, n2 > 0 (exact integer)."""
+    k1 = n1.bit_length() - 1
+    k2 = n2.bit_length() - 1
+    cross = ((n1 - (1 << k1)) << k2) + ((n2 - (1 << k2)) << k1)  # X1 2^k2 + X2 2^k1
+    if cross < (1 << (k1 + k2)):  # x1 + x2 < 1
+        return (1 << (k1 + k2)) + cross
+    return 2 * cross
+
+
+def _ilm_magnitude(n1, n2, terms):
+    total = 0
+    for _ in range(terms + 1):
+        if n1 == 0 or n2 == 0:  # P of a zero operand is 0: the product so far is exact
+            break
+        k1 = n1.bit_length() - 1
+        k2 = n2.bit_length() - 1
+        x1 = n1 - (1 << k1)
+        x2 = n2 - (1 << k2)
+        total += (1 << (k1 + k2)) + (x1 << k2) + (x2 << k1)
+        n1, n2 = x1, x2
+    return total
+
+
+def ilm(a, b, terms):
+    """The iterative logarithmic multiplier with ``terms`` correction terms (Python ints).
+
+    ``P(N1, N2) + P(x1, x2) + ...`` on the magnitudes (the basic block and
+    ``terms`` corrections, stopping when a residue is 0), signed as
+    ``sign(a) * sign(b)``.
+    """
+    a, b = int(a), int(b)
+    if terms < 0:
+        raise ValueError("terms must be >= 0")
+    magnitude = _ilm_magnitude(abs(a), abs(b), terms)
+    return -magnitude if (a < 0) != (b < 0) else magnitude
+
+
+def _round_half_even(value):
+    return round(value)  # Fraction.__round__: nearest, ties to even
+
+
+def imul(a, b, dtype_name, variant="mitchell"):
+    """A variant's integer product of ``a`` and ``b`` of type ``dtype_name``: ``(value, flags)``.
+
+    The value is in the widened type ``IMUL_RESULT[dtype_name]``; beyond its
+    range it saturates (to its minimum for a negative product) with
+    ``'overflow'``.  ``'mitchell'`` is the integer algorithm (int8 ... uint64),
+    ``'ilm0'`` ... ``'ilm3'`` the iterative multiplier, and the other
+    variants (at most 32-bit operands) the float64 variant product of the
+    exactly converted operands, rounded to nearest, ties to even.
+    """
+    if dtype_name not in IMUL_RESULT:
+        raise ValueError(f"unknown integer type {dtype_name!r}")
+    a = _check_int(a, dtype_name)
+    b = _check_int(b, dtype_name)
+    width = _int_width(dtype_name)
+    negative = (a < 0) != (b < 0)
+    if variant == "mitchell":
+        magnitude = _mitchell_int_magnitude(abs(a), abs(b)) if a and b else 0
+        value = -magnitude if negative else magnitude
+    elif variant in ("ilm0", "ilm1", "ilm2", "ilm3"):
+        if width > 32:
+            raise ValueError(f"{variant} has no {dtype_name} loop (operands of 8 to 32 bits)")
+        value = ilm(a, b, int(variant[3:]))
+    else:
+        if width > 32:
+            raise ValueError(f"{variant} has no {dtype_name} loop (64-bit integers have no variant loop)")
+        f64 = FORMATS["float64"]
+        result, _ = mul_bits(_float64_bits(a), _float64_bits(b), f64, variant)
+        value = _round_half_even(decode(result, f64).value)
+    lo, hi = _INT_RANGE[IMUL_RESULT[dtype_name]]
+    if value > hi:
+        return hi, _OVERFLOW
+    if value < lo:
+        return lo, _OVERFLOW
+    return value, _NO_FLAGS
+
+
+def _float64_bits(n):
+    """The float64 bit pattern of the integer n (|n| <= 2**53, exact)."""
+    if n == 0:
+        return 0
+    sign = 1 if n < 0 else 0
+    n = abs(n)
+    if n > (1 << 53):
+        raise ValueError("only integers up to 2**53 convert exactly")
+    k = n.bit_length() - 1
+    return (sign << 63) | ((k + 1023) << 52) | ((n - (1 << k)) << (52 - k))
+
+
+def idiv(a, b, dtype_name, variant="mitchell"):
+    """A variant's integer quotient: ``div_bits`` of the float64 conversions (float64 bits, flags)."""
+    if dtype_name not in IMUL_RESULT or _int_width(dtype_name) > 32:
+        raise ValueError(f"no integer div loop for {dtype_name!r} (NumPy casts 64-bit integers to float64)")
+    a = _check_int(a, dtype_name)
+    b = _check_int(b, dtype_name)
+    return div_bits(_float64_bits(a), _float64_bits(b), FORMATS["float64"], variant)
 
 
 # --------------------------------------------------------------------------
 # NumPy convenience wrappers (the only part that needs NumPy).
 
 
-def _apply_bits(kernel, a_bits, b_bits, fmt):
+def _apply_bits(kernel, a_bits, b_bits, fmt, variant="mitchell"):
     import numpy as np
 
     a_bits, b_bits = np.broadcast_arrays(np.asarray(a_bits), np.asarray(b_bits))
+    kernel(fmt.min_normal_bits, fmt.min_normal_bits, fmt, variant)  # unknown variants raise even for empty arrays
     flags = set()
     out = []
     append = out.append
     for a, b in zip(a_bits.ravel().tolist(), b_bits.ravel().tolist()):
-        bits, fl = kernel(a, b, fmt)
+        bits, fl = kernel(a, b, fmt, variant)
         append(bits)
         if fl:
             flags |= fl
@@ -325,14 +609,14 @@ def _apply_bits(kernel, a_bits, b_bits, fmt):
     return result, frozenset(flags)
 
 
-def mul_bits_array(a_bits, b_bits, fmt):
+def mul_bits_array(a_bits, b_bits, fmt, variant="mitchell"):
     """Elementwise ``mul_bits`` on broadcast integer arrays: ``(bits, flags)``."""
-    return _apply_bits(mul_bits, a_bits, b_bits, fmt)
+    return _apply_bits(mul_bits, a_bits, b_bits, fmt, variant)
 
 
-def div_bits_array(a_bits, b_bits, fmt):
+def div_bits_array(a_bits, b_bits, fmt, variant="mitchell"):
     """Elementwise ``div_bits`` on broadcast integer arrays: ``(bits, flags)``."""
-    return _apply_bits(div_bits, a_bits, b_bits, fmt)
+    return _apply_bits(div_bits, a_bits, b_bits, fmt, variant)
 
 
 # NumPy's order and wording (PyUFunc_handlefperr).
@@ -372,9 +656,43 @@ def _report(flags, name):
             np.geterrcall().write(f"Warning: {message}\n")
 
 
-def _apply_float(kernel, name, x, y):
+def _apply_int(op, x, y, variant):
     import numpy as np
 
+    x, y = np.asarray(x), np.asarray(y)
+    if x.dtype != y.dtype or x.dtype.name not in IMUL_RESULT:
+        raise TypeError(f"need two integer arrays of one type, got {x.dtype} and {y.dtype}")
+    dtype_name = x.dtype.name
+    x, y = np.broadcast_arrays(x, y)
+    kernel = imul if op == "mul" else idiv
+    out = []
+    flags = set()
+    for a, b in zip(x.ravel().tolist(), y.ravel().tolist()):
+        value, fl = kernel(a, b, dtype_name, variant)
+        out.append(value)
+        flags |= fl
+    if op == "mul":
+        return np.array(out, dtype=IMUL_RESULT[dtype_name]).reshape(x.shape), frozenset(flags)
+    return np.array(out, dtype=np.uint64).reshape(x.shape).view(np.float64), frozenset(flags)
+
+
+def imul_array(a, b, variant="mitchell"):
+    """Elementwise ``imul`` on broadcast arrays of one integer type: ``(values, flags)``.
+
+    ``values`` has the widened type ``IMUL_RESULT[a.dtype.name]``.
+    """
+    return _apply_int("mul", a, b, variant)
+
+
+def idiv_array(a, b, variant="mitchell"):
+    """Elementwise ``idiv`` on broadcast arrays of one integer type: ``(float64 values, flags)``."""
+    return _apply_int("div", a, b, variant)
+
+
+def _apply_float(op, name, x, y, variant="mitchell"):
+    import numpy as np
+
+    kernel = mul_bits if op == "mul" else div_bits
     x = np.asarray(x)
     y = np.asarray(y)
     if x.dtype != y.dtype:
@@ -382,17 +700,17 @@ def _apply_float(kernel, name, x, y):
     fmt = FORMATS.get(x.dtype.name)
     if fmt is None or x.dtype.itemsize * 8 != fmt.width:
         raise TypeError(f"{name}: unsupported dtype {x.dtype}; expected one of {sorted(FORMATS)}")
-    bits, flags = _apply_bits(kernel, x.view(fmt.uint_dtype), y.view(fmt.uint_dtype), fmt)
+    bits, flags = _apply_bits(kernel, x.view(fmt.uint_dtype), y.view(fmt.uint_dtype), fmt, variant)
     _report(flags, name)
     result = bits.view(x.dtype)
     return result[()] if result.ndim == 0 else result
 
 
-def mul(x, y):
-    """Mitchell product of two arrays of one float dtype (oracle for ``mitchell.mul``)."""
-    return _apply_float(mul_bits, "mul", x, y)
+def mul(x, y, variant="mitchell"):
+    """A variant's product of two arrays of one float dtype (oracle for ``mitchell.variants[variant].mul``)."""
+    return _apply_float("mul", "mul" if variant == "mitchell" else f"{variant}_mul", x, y, variant)
 
 
-def div(x, y):
-    """Mitchell quotient of two arrays of one float dtype (oracle for ``mitchell.div``)."""
-    return _apply_float(div_bits, "div", x, y)
+def div(x, y, variant="mitchell"):
+    """A variant's quotient of two arrays of one float dtype (oracle for ``mitchell.variants[variant].div``)."""
+    return _apply_float("div", "div" if variant == "mitchell" else f"{variant}_div", x, y, variant)
