@@ -15,9 +15,8 @@ against torch):
 - the functions ``matmul``, ``linear``, ``conv1d``, ``conv2d``, ``einsum`` and
   ``scaled_dot_product_attention`` of this module, with torch's semantics.
 
-CPU tensors of float32 or float64 (float16/bfloat16 where mitchell.matmul
-accepts them); other dtypes raise ``TypeError``, other devices
-``RuntimeError``.  See docs/torch.md.  ``import mitchell`` does not import
+CPU tensors of float32, float64, float16 or bfloat16 (the last through
+ml_dtypes); other dtypes and other devices raise ``RuntimeError``.  See docs/torch.md.  ``import mitchell`` does not import
 torch; this module does.
 """
 

@@ -47,7 +47,7 @@ _KNOWN_EXACT = {
     torch.rnn_relu_cell: "rnn_relu_cell",
 }
 
-# torch >= 2.12 can call a Python-level function (F.multi_head_attention_forward, ...)
+# recent torch (2.13 has it) can call a Python-level function (F.multi_head_attention_forward, ...)
 # past its own __torch_function__ check, so the mode can stay active for its body
 _redispatch = getattr(torch.overrides, "redispatch_function", None)
 
@@ -93,8 +93,8 @@ class approximate(TorchFunctionMode):
     Notes
     -----
     Tensors must be CPU tensors of a floating-point dtype mitchell
-    multiplies (float32, float64); other dtypes raise ``TypeError`` and
-    other devices ``RuntimeError`` rather than silently computing exactly.
+    multiplies (float32, float64, float16, bfloat16); other dtypes and other
+    devices raise ``RuntimeError`` rather than silently computing exactly.
     ``out=`` arguments raise ``TypeError``.  Double backward
     (``create_graph=True``) is not supported.
 

@@ -7,8 +7,8 @@ of a NumPy dtype); the results come back through ``torch.from_numpy``.
 import numpy as np
 import torch
 
-# Formats mitchell multiplies (float16 and bfloat16 only where the installed
-# mitchell.matmul accepts them: it says so with a TypeError otherwise).
+# Formats mitchell multiplies (float16 and bfloat16 products are summed in float32;
+# a mitchell.matmul that refuses a format says so, see _products).
 FLOAT_DTYPES = (torch.float32, torch.float64, torch.float16, torch.bfloat16)
 
 
@@ -38,8 +38,8 @@ def to_numpy(t):
         try:
             import ml_dtypes
         except ImportError:
-            raise TypeError("bfloat16 tensors need the ml_dtypes package "
-                            "(pip install 'mitchell[ml_dtypes]')") from None
+            raise RuntimeError("bfloat16 tensors need the ml_dtypes package "
+                               "(pip install 'mitchell[ml_dtypes]')") from None
         return t.view(torch.int16).numpy().view(ml_dtypes.bfloat16)
     return t.numpy()
 
