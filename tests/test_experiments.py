@@ -10,7 +10,7 @@ import pytest
 
 import mitchell
 from mitchell import experiments
-from mitchell.experiments import data, runner, speed, stats
+from mitchell.experiments import data, progress, runner, speed, stats
 
 
 def test_summary_and_paired_statistics():
@@ -131,9 +131,35 @@ def test_speed_measure_small():
     assert "nn.Linear mitchell" in speed.table(record)
 
 
-@pytest.mark.parametrize("module", [stats, runner])
+def test_progress_bar_draws_on_a_terminal():
+    import io
+
+    from mitchell.experiments.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
+    bar = Progress("digits", stream=stream)
+    bar.update(5, 10)
+    assert "[###############...............]  50.0%" in stream.getvalue()
+    bar.close()
+    assert stream.getvalue().endswith("\r")
+
+
+@pytest.mark.parametrize("module", [stats, runner, progress])
 def test_docstring_examples(module):
     import doctest
 
     result = doctest.testmod(module)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_training_time_measurement_small():
+    pytest.importorskip("sklearn")
+    record = speed.measure_training("digits", epochs=1, repeats=1)
+    for model in ("mlp", "cnn"):
+        rows = record["models"][model]
+        assert rows["exact"]["ratio_to_exact"] == 1.0 and rows["mitchell"]["cpu_seconds_per_epoch"] > 0
+    assert "| cnn | mitchell |" in speed.training_table(record)

@@ -6,8 +6,9 @@
   every product mode and in int8, and retrained from scratch in the
   approximate modes; mean ± std over seeds and paired differences to exact
   (see ``mitchell.experiments.runner``).
-* ``speed``: a Mitchell ``Linear`` forward next to the exact product, one
-  thread (``mitchell.experiments.speed``).
+* ``speed``: a Mitchell ``Linear`` forward next to the exact product, and
+  the CPU time per epoch of training the mnist1d models in Mitchell mode
+  next to exact training, one thread (``mitchell.experiments.speed``).
 
 Needs the optional extra: ``pip install 'mitchell[experiments]'``.  See
 docs/experiments.md.
@@ -33,13 +34,16 @@ def add_arguments(parser):
 
 
 def run(args):
-    from mitchell._verify_report import Progress
+    from mitchell.experiments.progress import Progress
 
     if args.name == "speed":
         from mitchell.experiments import speed
 
         record = speed.measure()
         print(speed.table(record))
+        record["training"] = speed.measure_training(epochs=args.epochs or 2)
+        print()
+        print(speed.training_table(record["training"]))
     else:
         from mitchell.experiments import report, runner
         from mitchell.experiments.data import require

@@ -14,7 +14,7 @@ import mitchell
 from mitchell import nn
 from mitchell.experiments.runner import machine, single_thread
 
-__all__ = ["measure"]
+__all__ = ["measure", "measure_training", "table", "training_table"]
 
 
 def _best(fn, repeats):
@@ -61,6 +61,48 @@ def measure(batch=256, features=1024, repeats=20):
     for r in out["rows"].values():
         r["ratio_to_np_matmul"] = base / r["seconds"]
     return out
+
+
+def measure_training(dataset="mnist1d", modes=("exact", "mitchell"), epochs=2, repeats=3, cache="default"):
+    """CPU seconds per training epoch of each model of ``dataset`` in each mode, one thread.
+
+    The modes are timed alternately, ``repeats`` rounds of ``epochs`` epochs
+    each, and the least time per epoch is kept: other processes on the
+    machine then slow all modes alike instead of whichever ran when they
+    were busy.  CPU time of this process (``time.process_time``), not wall
+    time.
+    """
+    from mitchell.experiments import data as datasets
+    from mitchell.experiments import models as model_zoo
+    from mitchell.experiments.runner import CONFIGS
+    from mitchell.experiments.train import train
+
+    data = datasets.load(dataset, cache=cache)
+    out = {"dataset": dataset, "epochs": epochs, "repeats": repeats, "threads": 1, "machine": machine(),
+           "models": {}}
+    with single_thread():
+        for model in CONFIGS[dataset]:
+            cfg = dict(CONFIGS[dataset][model], epochs=epochs)
+            best = {mode: float("inf") for mode in modes}
+            for _ in range(repeats):
+                for mode in modes:
+                    net, shape = model_zoo.build(dataset, model, 0)
+                    hist = train(net, data, shape, seed=0, forward=mode, backward=mode, **cfg)
+                    best[mode] = min(best[mode], hist["cpu_seconds"] / epochs)
+            out["models"][model] = {mode: {"cpu_seconds_per_epoch": t, "ratio_to_exact": t / best[modes[0]]}
+                                    for mode, t in best.items()}
+    return out
+
+
+def training_table(record):
+    """The training-time record as a Markdown table."""
+    lines = [f"{record['dataset']} training, CPU seconds per epoch (one thread, best of {record['repeats']} "
+             f"alternating rounds of {record['epochs']} epochs)", "",
+             "| model | mode | s per epoch | ratio to exact |", "|---|---|---|---|"]
+    for model, rows in record["models"].items():
+        for mode, r in rows.items():
+            lines.append(f"| {model} | {mode} | {r['cpu_seconds_per_epoch']:.3f} | {r['ratio_to_exact']:.2f} |")
+    return "\n".join(lines)
 
 
 def table(record):
