@@ -44,6 +44,16 @@ class MitchellLinear(_MitchellModule, nn.Linear):
     plus the keyword-only ``variant`` and ``backward`` of
     ``mitchell.torch.approximate``.
 
+    Parameters
+    ----------
+    in_features, out_features, bias, device, dtype
+        As for ``torch.nn.Linear``.
+    variant : str, default "mitchell"
+        Forward product: ``"mitchell"``, ``"exact"`` or a name of
+        ``mitchell.nn.modes()``.
+    backward : str, optional
+        Product of the gradients; default: ``variant``.
+
     Examples
     --------
     >>> import torch, mitchell.torch
@@ -70,6 +80,16 @@ class MitchellConv1d(_MitchellModule, nn.Conv1d):
 
     Same constructor (all padding modes), parameters and ``state_dict`` keys
     as ``nn.Conv1d``, plus ``variant`` and ``backward``.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        As for ``torch.nn.Conv1d``.
+    variant : str, default "mitchell"
+        Forward product: ``"mitchell"``, ``"exact"`` or a name of
+        ``mitchell.nn.modes()``.
+    backward : str, optional
+        Product of the gradients; default: ``variant``.
 
     Examples
     --------
@@ -99,6 +119,16 @@ class MitchellConv2d(_MitchellModule, nn.Conv2d):
 
     Same constructor (all padding modes), parameters and ``state_dict`` keys
     as ``nn.Conv2d``, plus ``variant`` and ``backward``.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        As for ``torch.nn.Conv2d``.
+    variant : str, default "mitchell"
+        Forward product: ``"mitchell"``, ``"exact"`` or a name of
+        ``mitchell.nn.modes()``.
+    backward : str, optional
+        Product of the gradients; default: ``variant``.
 
     Examples
     --------
