@@ -118,20 +118,21 @@ def test_conv2d_equals_mitchell_conv2d(kwargs):
     assert same(mt.conv2d(x[0], w, b, **kwargs), mitchell.conv2d(arr(x[0]), arr(w), arr(b), **kwargs))
 
 
-@pytest.mark.parametrize("kwargs", [dict(), dict(stride=2, padding=1, dilation=2), dict(groups=2),
-                                    dict(padding="same")], ids=str)
-def test_conv1d_equals_mitchell_conv2d_of_height_one(kwargs):
-    groups = kwargs.get("groups", 1)
+CONV1D_CASES = [  # conv1d arguments, the equivalent conv2d arguments, explicit (left, right) zeros
+    (dict(), dict(), (0, 0)),
+    (dict(stride=2, padding=1, dilation=2), dict(stride=(1, 2), padding=(0, 1), dilation=(1, 2)), (0, 0)),
+    (dict(groups=2), dict(groups=2), (0, 0)),
+    (dict(padding="same"), dict(), (1, 2)),   # kernel 4: torch puts the odd zero at the end
+]
+
+
+@pytest.mark.parametrize("kwargs1d, kwargs2d, zeros", CONV1D_CASES, ids=lambda v: str(v))
+def test_conv1d_equals_mitchell_conv2d_of_height_one(kwargs1d, kwargs2d, zeros):
+    groups = kwargs1d.get("groups", 1)
     x, w, b = rand(3, 4, 11, seed=13), rand(2, 4 // groups, 4, seed=14), rand(2, seed=15)
-    args2d = {k: (v if isinstance(v, str) else (1 if k != "padding" else 0, v)) if k != "groups" else v
-              for k, v in kwargs.items()}
-    if args2d.get("padding") == "same":   # even kernel: torch puts the extra zero at the end
-        expected = mitchell.conv2d(np.pad(arr(x), ((0, 0), (0, 0), (1, 2)))[:, :, None], arr(w)[:, :, None],
-                                   arr(b))[:, :, 0]
-        del args2d["padding"]
-    else:
-        expected = mitchell.conv2d(arr(x)[:, :, None], arr(w)[:, :, None], arr(b), **args2d)[:, :, 0]
-    assert same(mt.conv1d(x, w, b, **kwargs), expected)
+    x2d = np.pad(arr(x), ((0, 0), (0, 0), zeros))[:, :, None]
+    expected = mitchell.conv2d(x2d, arr(w)[:, :, None], arr(b), **kwargs2d)[:, :, 0]
+    assert same(mt.conv1d(x, w, b, **kwargs1d), expected)
 
 
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")
