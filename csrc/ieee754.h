@@ -60,6 +60,46 @@ MITCHELL_INLINE int ieee_msb_index(uint64_t x)
 #endif
 }
 
+/*
+ * The bit pattern, in a format (eb, fb) that is not wider, of a value given
+ * by its bit pattern in a wider format (EB, FB) where the value is exactly
+ * representable in the narrow one (as float16 and bfloat16 values converted
+ * to float32 are); and back.  Normal, subnormal, zero, inf and NaN alike.
+ */
+MITCHELL_INLINE uint64_t ieee_narrow_exact(uint64_t x, unsigned EB, unsigned FB, unsigned eb, unsigned fb)
+{
+    uint64_t sign = (x >> (EB + FB)) & 1, mag = x & ieee_abs_mask(EB, FB);
+    uint64_t out_sign = sign << (eb + fb);
+    if (mag >= ieee_inf_bits(EB, FB)) /* inf keeps its fraction 0; NaN keeps a quiet bit */
+        return out_sign | ieee_inf_bits(eb, fb) | (mag > ieee_inf_bits(EB, FB) ? (uint64_t)1 << (fb - 1) : 0);
+    if (mag == 0)
+        return out_sign;
+    int64_t e = (int64_t)(mag >> FB) - ieee_bias(EB); /* the wide format's value is normal */
+    uint64_t frac = mag & ieee_frac_mask(FB);
+    if (e >= ieee_emin(eb))
+        return out_sign | ((uint64_t)(e + ieee_bias(eb)) << fb) | (frac >> (FB - fb));
+    /* a subnormal of the narrow format: (1 + f) 2^e on the grid 2^(emin - fb) */
+    return out_sign | ((ieee_implicit_one(FB) | frac) >> (FB - fb + (unsigned)(ieee_emin(eb) - e)));
+}
+
+MITCHELL_INLINE uint64_t ieee_widen_exact(uint64_t x, unsigned eb, unsigned fb, unsigned EB, unsigned FB)
+{
+    uint64_t sign = (x >> (eb + fb)) & 1, mag = x & ieee_abs_mask(eb, fb);
+    uint64_t out_sign = sign << (EB + FB);
+    if (mag >= ieee_inf_bits(eb, fb))
+        return out_sign | ieee_inf_bits(EB, FB) | ((mag & ieee_frac_mask(fb)) << (FB - fb));
+    if (mag == 0)
+        return out_sign;
+    int64_t e = (int64_t)(mag >> fb) - ieee_bias(eb);
+    uint64_t frac = mag & ieee_frac_mask(fb);
+    if (mag < ieee_min_normal_bits(fb)) { /* subnormal: normalise */
+        int lead = ieee_msb_index(frac);
+        e = ieee_emin(eb) - ((int64_t)fb - lead);
+        frac = (frac << (fb - lead)) & ieee_frac_mask(fb);
+    }
+    return out_sign | ((uint64_t)(e + ieee_bias(EB)) << FB) | (frac << (FB - fb));
+}
+
 /* Bit casts go through memcpy: defined behaviour, compiled to a register move. */
 MITCHELL_INLINE uint32_t ieee_f32_to_bits(float x) { uint32_t u; memcpy(&u, &x, sizeof u); return u; }
 MITCHELL_INLINE float ieee_f32_from_bits(uint32_t u) { float x; memcpy(&x, &u, sizeof x); return x; }

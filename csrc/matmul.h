@@ -28,6 +28,13 @@
 typedef struct {
     mitchell_correction f32, f64;
     int plain;
+    /* Products in a narrower format (float16, bfloat16) whose values arrive
+     * as float32: exp_bits 0 for none.  The fast kernels compute them as
+     * float32 products with f32 (the narrow correction, scaled), which is
+     * exact while they are normal numbers of the narrow format; other blocks
+     * take the narrow format's own kernel, with this correction. */
+    unsigned narrow_eb, narrow_fb;
+    mitchell_correction narrow;
 } mitchell_mm_variant;
 
 /* Element types of operands and results. */

@@ -356,8 +356,25 @@ static inline float product_f32(const mitchell_matrix *A, const mitchell_matrix 
         uint64_t m = mitchell_imul_corrected(mitchell_iabs(a), mitchell_iabs(b), &v->f64, UINT64_MAX, flags);
         return (a < 0) != (b < 0) ? -(float)m : (float)m;
     }
+    if (v->narrow_eb != 0) { /* a float16 or bfloat16 product of the format's values */
+        const unsigned eb = v->narrow_eb, fb = v->narrow_fb, EB = MITCHELL_EB_f32, FB = MITCHELL_FB_f32;
+        uint64_t x = ieee_narrow_exact(load_bits_f32(A, i, k), EB, FB, eb, fb);
+        uint64_t y = ieee_narrow_exact(load_bits_f32(B, k, j), EB, FB, eb, fb);
+        return ieee_f32_from_bits((uint32_t)ieee_widen_exact(
+            mitchell_mul_corrected(x, y, eb, fb, &v->narrow, flags), eb, fb, EB, FB));
+    }
     return ieee_f32_from_bits(mitchell_mul_f32_corrected(load_bits_f32(A, i, k), load_bits_f32(B, k, j),
                                                          &v->f32, flags));
+}
+
+/* Whether every product of nonzero operands of the two blocks is a normal
+ * number of the format with eb exponent bits: at least 2^(ea + eb) and with
+ * an exponent of at most ea + eb + carry (carry 2 with a positive kappa). */
+static inline int products_normal_in(const mitchell_block_stats *sa, const mitchell_block_stats *sb,
+                                     unsigned eb, int64_t carry)
+{
+    return !(sa->any && sb->any)
+        || (sa->emin + sb->emin >= ieee_emin(eb) && sa->emax + sb->emax + carry <= ieee_emax(eb));
 }
 
 static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix *B, intptr_t i,
@@ -510,16 +527,15 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
      * (float32 operands in the float64 format) also (2) in float32's range.  A   \
      * positive kappa (< 2^F) can carry the log sum one binade further. */       \
     static int block_is_fast_##NAME(const block_stats *sa, const block_stats *sb, int64_t c, \
-                                    int narrow, int64_t kappa)                         \
+                                    int narrow, int64_t kappa, const mitchell_mm_variant *v) \
     {                                                                                  \
         const int64_t emin = ieee_emin(EB), emax = ieee_emax(EB);                      \
-        const int64_t emin32 = ieee_emin(MITCHELL_EB_f32);                       \
-        const int64_t emax32 = ieee_emax(MITCHELL_EB_f32);                       \
         const int64_t carry = 1 + (kappa > 0);                                         \
         if (sa->special || sb->special || kappa < 0)                                   \
             return 0;                                                                  \
-        if (narrow && sa->any && sb->any                                               \
-            && (sa->emin + sb->emin < emin32 || sa->emax + sb->emax + carry > emax32)) \
+        if (narrow && !products_normal_in(sa, sb, MITCHELL_EB_f32, carry))             \
+            return 0;                                                                  \
+        if (v->narrow_eb != 0 && !products_normal_in(sa, sb, v->narrow_eb, carry))     \
             return 0;                                                                  \
         if (sa->any && sb->any                                                         \
             && (sa->emin + sb->emin < emin || sa->emax + sb->emax + carry > emax))     \
@@ -728,7 +744,7 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                     for (intptr_t ic = r0; ic < r1; ic += MC) {                        \
                         intptr_t mc = MM_MIN(MC, r1 - ic);                             \
                         pack_a_##NAME(A, ic, mc, pc, kc, c, kappa, pa, &sa, row, frac, head); \
-                        int fast = !general_only && block_is_fast_##NAME(&sa, &sb, c, narrow, kappa); \
+                        int fast = !general_only && block_is_fast_##NAME(&sa, &sb, c, narrow, kappa, v); \
                         const int passes = !sa.special && !sb.special && (!sa.any || !sb.any \
                                            || sa.emin + sb.emin >= ieee_emin(EB) + FB);   \
                         const int ftz = tiny_free_update(&tiny_free[(ic - m0) / MR], passes) \

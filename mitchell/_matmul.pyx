@@ -33,6 +33,9 @@ cdef extern from "matmul.h":
         mitchell_correction f32
         mitchell_correction f64
         int plain
+        unsigned narrow_eb
+        unsigned narrow_fb
+        mitchell_correction narrow
     void mitchell_mm_loop_f32(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
     void mitchell_mm_loop_f32_acc64(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
     void mitchell_mm_loop_f64(char **, const cnp.npy_intp *, const cnp.npy_intp *, void *) nogil
@@ -122,6 +125,10 @@ cdef object _make_gufunc(variant, fmt):
     own = FORMATS[fmt]
     _set_correction(&v.f32, variant, own, FORMATS["float32"])
     _set_correction(&v.f64, variant, FORMATS["float64"] if fmt == "float32" else own, FORMATS["float64"])
+    if fmt != "float32":  # float16 / bfloat16 values arriving as float32
+        v.narrow_eb = own.exp_bits
+        v.narrow_fb = own.frac_bits
+        _set_correction(&v.narrow, variant, own, own)
     for i in range(NLOOPS):
         data[i] = <void *>v
     # every one is called "matmul", so that NumPy's shape errors read as np.matmul's
