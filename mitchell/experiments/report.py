@@ -36,7 +36,7 @@ def table(record):
 
 
 def write_plots(record, directory):
-    """One PNG per model: test accuracy and training loss per epoch, mean ± std over seeds."""
+    """One PNG per model: test accuracy and training loss per epoch, mean over seeds and their range."""
     try:
         import matplotlib
 
@@ -54,14 +54,14 @@ def write_plots(record, directory):
             for ax, key, scale in ((ax_acc, "test_acc", 100), (ax_loss, "train_loss", 1)):
                 v = scale * np.asarray(c[key], dtype=float)
                 epochs = np.arange(1, v.shape[1] + 1)
-                mean, std = v.mean(0), v.std(0)
-                ax.plot(epochs, mean, label=mode, lw=1.3)
-                ax.fill_between(epochs, mean - std, mean + std, alpha=0.2)
+                ax.plot(epochs, v.mean(0), label=mode, lw=1.3)
+                ax.fill_between(epochs, v.min(0), v.max(0), alpha=0.2)
         ax_acc.set(xlabel="epoch", ylabel="test accuracy (%)")
         ax_loss.set(xlabel="epoch", ylabel="training loss", yscale="log")
         ax_acc.legend(title="trained in", fontsize=8)
         seeds = record["seeds"]
-        fig.suptitle(f"{record['experiment']} {model}: mean ± std over {seeds} seed{'s' * (seeds > 1)}",
+        fig.suptitle(f"{record['experiment']} {model}: mean over {seeds} seed{'s' * (seeds > 1)} "
+                     "(bands: their range)",
                      fontsize=10)
         fig.tight_layout()
         path = os.path.join(directory, f"{record['experiment']}-{model}.png")
