@@ -30,6 +30,8 @@ def add_arguments(parser):
                         help="float formats (default: all)")
     parser.add_argument("--budget", type=float, default=0.05, metavar="SECONDS",
                         help="time spent per (implementation, case) (default 0.05 s)")
+    parser.add_argument("--no-variants", dest="variants", action="store_false",
+                        help="leave out the tables of the variants (lmul, biasfree, ...)")
 
 
 def make_operands(dtype, n, seed=0):
@@ -152,4 +154,8 @@ def run(args):
                 print(f"{op:4} {dtype:8} {size:>4} {ns:>9.3f} ns {cells}", flush=True)
     print("\nmitchell column: time per element. 'vs numpy' >= 1 means mitchell is at least "
           "as fast as the exact NumPy operation; '-': left out (emulation above 1M elements).")
+    if args.variants:
+        from mitchell import _bench_variants
+
+        _bench_variants.run(args.budget)
     return 0

@@ -1,0 +1,78 @@
+"""The variants' speed next to plain Mitchell and NumPy (``python -m mitchell bench``).
+
+Elementwise: every variant's float32 (and float16) ``mul``/``div`` timed in
+turn with plain ``mitchell.mul``/``div`` and the exact NumPy operation on the
+same arrays; matrix products: ``mitchell.matmul(variant=...)`` against plain
+Mitchell's on one thread.  Ratios are throughput relative to the variant
+(> 1: the variant is faster); medians of interleaved runs.
+"""
+
+import time
+
+import numpy as np
+
+import mitchell
+from mitchell._bench import interleaved_medians, make_operands
+
+ELEMENTWISE_SIZES = {"64K": 1 << 16, "1M": 1 << 20}
+MATMUL_SIZE = 512
+
+
+def _elementwise(op, dtype, n, budget):
+    a, b = make_operands(dtype, n)
+    plain = getattr(mitchell, op)
+    exact = np.multiply if op == "mul" else np.divide
+    impls = {"mitchell": lambda x, y, out: plain(x, y, out=out),
+             "numpy": lambda x, y, out: exact(x, y, out=out)}
+    for name, variant in mitchell.variants.items():
+        ufunc = getattr(variant, op)
+        if name != "mitchell" and ufunc is not None and any(t.startswith(np.dtype(dtype).char * 2)
+                                                            for t in ufunc.types):
+            impls[name] = (lambda f: lambda x, y, out: f(x, y, out=out))(ufunc)
+    return interleaved_medians(impls, a, b, budget)
+
+
+def _matmul(budget):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((MATMUL_SIZE, MATMUL_SIZE), dtype=np.float32)
+    b = rng.standard_normal((MATMUL_SIZE, MATMUL_SIZE), dtype=np.float32)
+    names = [n for n, v in mitchell.variants.items() if v.kind != "iterative"]
+    times = {n: [] for n in names}
+    previous = mitchell.linalg.set_num_threads(1)
+    try:
+        for n in names:
+            mitchell.matmul(a, b, variant=n)  # warm-up
+        start = time.perf_counter()
+        while not all(len(t) >= 3 for t in times.values()) or time.perf_counter() - start < budget * len(names):
+            for n in names:
+                t = time.perf_counter()
+                mitchell.matmul(a, b, variant=n)
+                times[n].append(time.perf_counter() - t)
+            if all(len(t) >= 50 for t in times.values()):
+                break
+    finally:
+        mitchell.linalg.set_num_threads(previous)
+    return {n: float(np.median(t)) for n, t in times.items()}
+
+
+def run(budget):
+    """Print the variant tables; `budget` is seconds per implementation and case."""
+    print("\nvariants, elementwise: throughput relative to plain Mitchell and to NumPy "
+          "(>1: the variant is faster)")
+    print(f"{'op':4} {'dtype':8} {'n':>4} {'variant':9} {'ns/elem':>8} {'vs mitchell':>12} {'vs numpy':>9}")
+    for op in ["mul", "div"]:
+        for dtype in ["float32", "float16"]:
+            for size, n in ELEMENTWISE_SIZES.items():
+                med = _elementwise(op, dtype, n, budget)
+                for name, seconds in med.items():
+                    if name in ("mitchell", "numpy"):
+                        continue
+                    print(f"{op:4} {dtype:8} {size:>4} {name:9} {seconds / n * 1e9:>8.3f} "
+                          f"{med['mitchell'] / seconds:>11.2f}x {med['numpy'] / seconds:>8.2f}x",
+                          flush=True)
+    med = _matmul(budget * 10)
+    flops = 2 * MATMUL_SIZE ** 3
+    print(f"\nvariants, matmul float32 {MATMUL_SIZE}^3 on one thread: throughput relative to plain Mitchell")
+    for name, seconds in med.items():
+        print(f"{name:9} {seconds * 1e3:8.2f} ms {flops / seconds / 1e9:7.1f} GFLOP/s "
+              f"{med['mitchell'] / seconds:6.2f}x", flush=True)
