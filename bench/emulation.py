@@ -12,12 +12,11 @@ agreement on normal inputs with zeros.
 
 import numpy as np
 
+from mitchell._spec import FLOAT_FORMATS
+
 # float dtype -> (unsigned bit-pattern dtype, exponent bits, fraction bits)
-FORMATS = {
-    np.dtype(np.float16): (np.dtype(np.uint16), 5, 10),
-    np.dtype(np.float32): (np.dtype(np.uint32), 8, 23),
-    np.dtype(np.float64): (np.dtype(np.uint64), 11, 52),
-}
+FORMATS = {np.dtype(f.name): (np.dtype(f.uint), f.exp_bits, f.frac_bits)
+           for f in FLOAT_FORMATS if f.provider == "numpy"}
 
 
 def _constants(dtype):

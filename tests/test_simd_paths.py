@@ -21,6 +21,9 @@ import pytest
 
 import mitchell
 from mitchell import _isa, _ufuncs
+from mitchell._spec import FORMATS
+
+from fpflags import raised_flags
 
 DTYPES = [np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)]
 BITS = {np.dtype(np.float16): np.dtype(np.uint16),
@@ -33,8 +36,6 @@ OPS = {"mul": mitchell.mul, "div": mitchell.div}
 LENGTHS = [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129,
            255, 256, 257, 1000]
 
-# numpy's error-callback bit for each FP exception
-FLAG_NAMES = {1: "divide", 2: "overflow", 4: "underflow", 8: "invalid"}
 
 
 @pytest.fixture(params=_isa.available())
@@ -67,13 +68,7 @@ def strided_copy(x):
 
 def call_with_flags(ufunc, *args, **kwargs):
     """Result of the call and the set of FP exceptions NumPy saw it raise."""
-    seen = []
-    with np.errstate(all="call", call=lambda kind, flag: seen.append(flag)):
-        result = ufunc(*args, **kwargs)
-    flags = 0
-    for flag in seen:
-        flags |= flag
-    return result, {name for bit, name in FLAG_NAMES.items() if flags & bit}
+    return raised_flags(lambda: ufunc(*args, **kwargs))
 
 
 def assert_same_bits(actual, expected):
@@ -109,7 +104,8 @@ def specials(dtype):
               info.max / 2, info.tiny * 2, info.eps]
     out = np.array(values, dtype)
     # a signalling NaN and a NaN with payload (bit patterns)
-    exp_bits, frac_bits = {2: (5, 10), 4: (8, 23), 8: (11, 52)}[dtype.itemsize]
+    fmt = FORMATS[dtype.name]
+    exp_bits, frac_bits = fmt.exp_bits, fmt.frac_bits
     inf_bits = ((1 << exp_bits) - 1) << frac_bits
     nans = np.array([inf_bits | 1, inf_bits | (1 << (frac_bits - 1)) | 5], bits).view(dtype)
     return np.concatenate([out, nans])
