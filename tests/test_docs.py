@@ -10,8 +10,15 @@ import pytest
 import mitchell
 
 
-@pytest.mark.parametrize("obj", [mitchell.mul, mitchell.div, mitchell.reference, mitchell.lut],
-                         ids=lambda o: getattr(o, "__name__", repr(o)))
+VARIANT_UFUNCS = [getattr(v, op) for v in mitchell.variants.values() for op in ("mul", "div")
+                  if v.name != "mitchell" and getattr(v, op) is not None]
+DOCUMENTED = [mitchell.mul, mitchell.div, mitchell.reference, mitchell.lut, mitchell.matmul,
+              mitchell.dot, mitchell.tensordot, mitchell.conv2d] + VARIANT_UFUNCS
+if mitchell.backend == "c":
+    DOCUMENTED.append(mitchell.set_isa)
+
+
+@pytest.mark.parametrize("obj", DOCUMENTED, ids=lambda o: getattr(o, "__name__", repr(o)))
 def test_docstring_examples(obj):
     finder = doctest.DocTestFinder(exclude_empty=False)
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
@@ -23,6 +30,8 @@ def test_docstring_examples(obj):
     assert result.failed == 0
     if obj in (mitchell.mul, mitchell.div):
         assert examples >= 2
+    if obj in VARIANT_UFUNCS:  # each variant shows a call and its output
+        assert examples >= 1
 
 
 def test_docstrings_state_the_bound():
