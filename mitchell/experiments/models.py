@@ -1,7 +1,9 @@
 """The networks of the experiments, built from ``mitchell.nn``.
 
-mnist1d: Greydanus (2020)'s MLP (two hidden layers of 100) and CNN (three
-1-D convolutions of 25 channels, strides 2, then a linear layer).  digits: a
+mnist1d: a plain MLP with the widths of Greydanus (2020)'s (two hidden layers
+of 100; the MNIST-1D repository's ``MLPBase`` also adds a residual connection
+around the second layer) and Greydanus's CNN (``ConvBase``: three 1-D
+convolutions of 25 channels, strides 2, then a linear layer).  digits: a
 small MLP and a small 2-D CNN.
 """
 
