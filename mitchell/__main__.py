@@ -1,4 +1,4 @@
-"""Command line: ``python -m mitchell [demo|verify|bench] ...``.
+"""Command line: ``python -m mitchell [demo|verify|bench|experiment] ...``.
 
 Each subcommand lives in its own module and is imported only when chosen.
 """
@@ -12,6 +12,7 @@ SUBCOMMANDS = {
     "demo": ("mitchell._demo", "a few Mitchell products next to the exact ones"),
     "verify": ("mitchell.verify", "certify the 1/9 and 1/8 error ceilings from the shipped kernels"),
     "bench": ("mitchell._bench", "speed of mitchell.mul/div relative to np.multiply/np.divide"),
+    "experiment": ("mitchell.experiments", "train and evaluate networks in Mitchell arithmetic"),
 }
 
 
