@@ -163,3 +163,11 @@ def test_training_time_measurement_small():
         rows = record["models"][model]
         assert rows["exact"]["ratio_to_exact"] == 1.0 and rows["mitchell"]["cpu_seconds_per_epoch"] > 0
     assert "| cnn | mitchell |" in speed.training_table(record)
+
+
+def test_cli_reports_a_missing_extra(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    parser = argparse.ArgumentParser()
+    experiments.add_arguments(parser)
+    assert experiments.run(parser.parse_args(["digits", "--quiet"])) == 2
+    assert "pip install 'mitchell[experiments]'" in capsys.readouterr().err

@@ -34,6 +34,16 @@ def add_arguments(parser):
 
 
 def run(args):
+    try:
+        return _run(args)
+    except ImportError as error:
+        if "mitchell[experiments]" not in str(error):
+            raise
+        print(f"python -m mitchell experiment: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args):
     from mitchell.experiments.progress import Progress
 
     if args.name == "speed":
