@@ -37,6 +37,16 @@ from mitchell.nn import functional as nnf  # noqa: E402
 F = torch.nn.functional
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """torch's OpenMP pool on a busy 2-CPU machine makes even a tiny softmax take 25 ms
+    (measured: 3 x 3 float64, load average 8); one thread keeps these tests fast."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def rand(*shape, dtype=torch.float32, seed=0, requires_grad=False):
     g = torch.Generator().manual_seed(seed)
     return torch.randn(*shape, generator=g, dtype=dtype).requires_grad_(requires_grad)
@@ -223,6 +233,26 @@ def test_conv2d_gradients_equal_nn_functional(kwargs, backward):
     assert same(b.grad, arr(g).sum(axis=(0, 2, 3)))
 
 
+@pytest.mark.parametrize("backward", ["mitchell", "exact"])
+def test_conv_transpose2d_equals_nn_functional(backward):
+    geometry = dict(stride=2, padding=1, output_padding=1, groups=2, dilation=(1, 2))
+    x = rand(2, 4, 5, 4, seed=90, requires_grad=True)
+    w = rand(4, 3, 3, 2, seed=91, requires_grad=True)    # (C_in, C_out/groups, kH, kW)
+    b = rand(6, seed=92, requires_grad=True)
+    with mt.approximate(backward=backward) as mode:
+        y = F.conv_transpose2d(x, w, b, **geometry)
+    assert same(y, nnf.conv_transpose2d(arr(x), arr(w), arr(b), mode="mitchell", **geometry))
+    g = rand(*y.shape, seed=93)
+    y.backward(g)
+    # the transposed convolution is the input gradient of conv2d with w: its own gradients
+    # are that convolution (for x) and the convolution's weight gradient with g as input
+    conv = dict(stride=2, padding=1, groups=2, dilation=(1, 2))
+    assert same(x.grad, nnf.conv2d(arr(g), arr(w), mode=backward, **conv))
+    assert same(w.grad, nnf.conv2d_grad_weight(arr(g), arr(x), w.shape, mode=backward, **conv))
+    assert same(b.grad, arr(g).sum(axis=(0, 2, 3)))
+    assert mode.products == {"forward": 1, "backward": 2}
+
+
 def test_mitchell_gradients_differ_from_exact_ones():
     # guards the two tests above against a backward mode that is silently ignored
     a, b = rand(4, 5, seed=31, requires_grad=True), rand(5, 3, seed=32)
@@ -291,6 +321,11 @@ GRADCHECK_CASES = {
     "conv2d": (lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1, groups=2),
                [(2, 4, 5, 6), (4, 2, 3, 2), (4,)]),
     "conv2d-same": (lambda x, w: F.conv2d(x, w, padding="same"), [(1, 2, 5, 5), (2, 2, 2, 3)]),
+    "conv_transpose1d": (lambda x, w, b: F.conv_transpose1d(x, w, b, stride=2, padding=1,
+                                                            output_padding=1, dilation=2),
+                         [(2, 2, 5), (2, 3, 3), (3,)]),
+    "conv_transpose2d": (lambda x, w: F.conv_transpose2d(x, w, stride=(2, 1), padding=1, groups=2),
+                         [(1, 4, 3, 4), (4, 1, 3, 2)]),
     "sdpa": (lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
              [(1, 2, 3, 4), (1, 2, 3, 4), (1, 2, 3, 4)]),
 }
@@ -587,6 +622,19 @@ def test_torch_transformer_layers_run_every_product_through_mitchell(train):
     with mt.approximate() as mode:
         torch.nn.LSTM(4, 8)(rand(3, 2, 4))
     assert mode.unhandled == {"lstm": 1} and mode.products == {}
+
+
+def test_transposed_convolution_modules_run_through_mitchell():
+    torch.manual_seed(0)
+    up2d = torch.nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1)
+    up1d = torch.nn.ConvTranspose1d(3, 2, 4, stride=2)
+    x2d, x1d = rand(1, 3, 4, 5, seed=101), rand(3, 6, seed=102)     # x1d unbatched
+    with AtenProducts() as inside, mt.approximate(variant="exact") as mode:
+        y2d = up2d(x2d, output_size=(8, 10))    # output_padding chosen by the module
+        y1d = up1d(x1d)
+    assert inside.ops == {} and mode.products["forward"] == 2
+    torch.testing.assert_close(y2d, up2d(x2d, output_size=(8, 10)))
+    torch.testing.assert_close(y1d, up1d(x1d))
 
 
 @pytest.mark.parametrize("attention", ["eager", "sdpa"])

@@ -25,6 +25,7 @@ _HANDLED = {
     F.linear: "linear",
     torch.conv1d: "conv1d", F.conv1d: "conv1d",
     torch.conv2d: "conv2d", F.conv2d: "conv2d",
+    torch.conv_transpose1d: "conv_transpose1d", torch.conv_transpose2d: "conv_transpose2d",
     F.scaled_dot_product_attention: "scaled_dot_product_attention",
     torch.einsum: "einsum",
 }
@@ -32,8 +33,7 @@ _HANDLED = {
 # Products torch can compute that approximate() leaves exact: counted in
 # ``unhandled`` so that a user (or a test) sees them.
 _KNOWN_EXACT = {
-    torch.conv3d: "conv3d", torch.conv_transpose1d: "conv_transpose1d",
-    torch.conv_transpose2d: "conv_transpose2d", torch.conv_transpose3d: "conv_transpose3d",
+    torch.conv3d: "conv3d", torch.conv_transpose3d: "conv_transpose3d",
     F.bilinear: "bilinear", torch.tensordot: "tensordot", torch.inner: "inner",
     torch.outer: "outer", torch.addbmm: "addbmm", torch.chain_matmul: "chain_matmul",
     torch.linalg.multi_dot: "multi_dot",
@@ -57,8 +57,9 @@ class approximate(TorchFunctionMode):
 
     Under this mode ``torch.nn.functional.linear``, ``torch.matmul`` and
     ``@``, ``mm``, ``bmm``, ``mv``, ``dot``, ``addmm``, ``baddbmm``,
-    ``addmv``, ``einsum`` with two or more operands, ``conv1d``, ``conv2d``
-    and ``scaled_dot_product_attention`` compute every scalar product of
+    ``addmv``, ``einsum`` with two or more operands, ``conv1d``, ``conv2d``,
+    ``conv_transpose1d``, ``conv_transpose2d`` and
+    ``scaled_dot_product_attention`` compute every scalar product of
     their matrix products with ``mitchell.matmul``/``mitchell.conv2d`` in the
     forward pass, and their gradients with ``mitchell.nn.functional`` in the
     backward pass, so an unmodified model runs in Mitchell arithmetic.
@@ -87,7 +88,7 @@ class approximate(TorchFunctionMode):
         runs, also after the ``with`` block).
     unhandled : collections.Counter
         Calls of product functions this mode does not intercept
-        (``conv3d``, ``conv_transpose2d``, ``bilinear``, ``tensordot``, ...),
+        (``conv3d``, ``conv_transpose3d``, ``bilinear``, ``tensordot``, ...),
         which therefore ran with torch's exact products.
 
     Notes

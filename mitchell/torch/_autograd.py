@@ -122,3 +122,43 @@ class Conv2dFunction(torch.autograd.Function):
         if ctx.has_bias and ctx.needs_input_grad[2]:
             grad_b = from_numpy(g.sum(axis=(0, 2, 3)), w.dtype)
         return grad_x, grad_w, grad_b, None, None, None, None, None
+
+
+class ConvTranspose2dFunction(torch.autograd.Function):
+    """2-D transposed convolution of NCHW ``x`` with ``w`` (C_in, C_out/groups, kH, kW): the
+    input gradient of the convolution with ``w``; integer pairs for the geometry."""
+
+    @staticmethod
+    def forward(ctx, x, w, bias, stride, padding, output_padding, groups, dilation, spec):
+        ctx.spec = spec
+        ctx.has_bias = bias is not None
+        ctx.geometry = (stride, padding, dilation, groups)
+        ctx.save_for_backward(x, w)
+        spec.count("forward")
+        y = nnf.conv_transpose2d(to_numpy(x), to_numpy(w), None, stride, padding, output_padding,
+                                 groups, dilation, mode=spec.variant)
+        if bias is not None:
+            y += to_numpy(bias).reshape(1, -1, 1, 1)
+        return from_numpy(y, x.dtype)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad):
+        # y = conv2d_grad_input(x, w): the gradient for x is the convolution of grad with
+        # w, the gradient for w the convolution's weight gradient with grad as its input
+        x, w = ctx.saved_tensors
+        spec = ctx.spec
+        g = to_numpy(grad)
+        grad_x = grad_w = grad_b = None
+        if ctx.needs_input_grad[0]:
+            spec.count("backward")
+            gx = nnf.conv2d(g, to_numpy(w), None, *ctx.geometry, mode=spec.backward)
+            grad_x = from_numpy(gx, x.dtype)
+        if ctx.needs_input_grad[1]:
+            spec.count("backward")
+            gw = nnf.conv2d_grad_weight(g, to_numpy(x), tuple(w.shape), *ctx.geometry,
+                                        mode=spec.backward)
+            grad_w = from_numpy(gw, w.dtype)
+        if ctx.has_bias and ctx.needs_input_grad[2]:
+            grad_b = from_numpy(g.sum(axis=(0, 2, 3)), w.dtype)
+        return grad_x, grad_w, grad_b, None, None, None, None, None, None

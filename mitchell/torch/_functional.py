@@ -16,7 +16,8 @@ import string
 import torch
 import torch.nn.functional as F
 
-from mitchell.torch._autograd import Conv2dFunction, LinearFunction, MatmulFunction
+from mitchell.torch._autograd import (Conv2dFunction, ConvTranspose2dFunction, LinearFunction,
+                                      MatmulFunction)
 from mitchell.torch._tensors import check
 
 
@@ -172,6 +173,44 @@ def conv1d(spec, input, weight, bias=None, stride=1, padding=0, dilation=1, grou
 def conv2d(spec, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """torch.nn.functional.conv2d."""
     return _conv(spec, 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv_transpose(spec, nd, input, weight, bias, stride, padding, output_padding, groups,
+                    dilation):
+    op = f"conv_transpose{nd}d"
+    check(input, weight, *([] if bias is None else [bias]), op=op)
+    if weight.dim() != nd + 2 or input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{op}: expected input of {nd + 1} or {nd + 2} dimensions and weight of "
+                           f"{nd + 2}, got {tuple(input.shape)} and {tuple(weight.shape)}")
+    unbatched = input.dim() == nd + 1
+    x = input.unsqueeze(0) if unbatched else input
+    geometry = [_tuple(v, nd, name) for v, name in [(stride, "stride"), (padding, "padding"),
+                                                   (output_padding, "output_padding"),
+                                                   (dilation, "dilation")]]
+    w = weight
+    if nd == 1:
+        x, w = x.unsqueeze(-2), w.unsqueeze(-2)
+        geometry = [(first, *g) for first, g in zip((1, 0, 0, 1), geometry)]
+    stride, padding, output_padding, dilation = geometry
+    y = ConvTranspose2dFunction.apply(x, w, bias, stride, padding, output_padding, groups,
+                                      dilation, spec)
+    if nd == 1:
+        y = y.squeeze(-2)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv_transpose1d(spec, input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """torch.nn.functional.conv_transpose1d (a 2-D transposed convolution of height 1)."""
+    return _conv_transpose(spec, 1, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)
+
+
+def conv_transpose2d(spec, input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """torch.nn.functional.conv_transpose2d."""
+    return _conv_transpose(spec, 2, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)
 
 
 def scaled_dot_product_attention(spec, query, key, value, attn_mask=None, dropout_p=0.0,
