@@ -70,6 +70,7 @@ always ``fmt.qnan_bits``: sign 0, exponent all ones, only the top fraction bit
 set.
 """
 
+import functools
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import NamedTuple
@@ -262,16 +263,22 @@ def _realm_kappa(p, i, j):
     return round(Fraction(t, 1 << (16 - p)))  # Fraction.__round__ rounds half to even
 
 
+@functools.lru_cache(maxsize=None)
+def _realm_lookup(p):
+    """(m1, m2) -> kappa for fraction numerators of p bits: the table row and column
+    are the top 3 fraction bits."""
+    shift = p - 3
+    table = [[_realm_kappa(p, i, j) for j in range(8)] for i in range(8)]
+    return lambda m1, m2: table[m1 >> shift][m2 >> shift]
+
+
 def _variant_kappa(variant, op, fmt):
     """A constant kappa, or a function (m1, m2) -> kappa for the region variant."""
     if variant == "realm":
         if op != "mul" or fmt.name not in REALM_FORMATS:
             raise ValueError(f"realm has no {op} on {fmt.name} (semantics.md: mul only, "
                              f"{', '.join(REALM_FORMATS)})")
-        p = fmt.frac_bits
-        shift = p - 3
-        table = [[_realm_kappa(p, i, j) for j in range(8)] for i in range(8)]
-        return lambda m1, m2: table[m1 >> shift][m2 >> shift]
+        return _realm_lookup(fmt.frac_bits)
     try:
         return KAPPA[(variant, op)][fmt.name]
     except KeyError:
