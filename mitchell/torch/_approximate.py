@@ -60,8 +60,8 @@ class approximate(TorchFunctionMode):
     ``addmv``, ``einsum`` with two or more operands, ``conv1d``, ``conv2d``,
     ``conv_transpose1d``, ``conv_transpose2d`` and
     ``scaled_dot_product_attention`` compute every scalar product of
-    their matrix products with ``mitchell.matmul``/``mitchell.conv2d`` in the
-    forward pass, and their gradients with ``mitchell.nn.functional`` in the
+    their matrix products with ``mitchell.matmul``/``mitchell.conv2d`` (or
+    the same im2col through ``mitchell.nn.functional``) in the forward pass, and their gradients with ``mitchell.nn.functional`` in the
     backward pass, so an unmodified model runs in Mitchell arithmetic.
     Everything else (element-wise operations, normalisation, softmax,
     additions) is torch's own, exact.
@@ -70,8 +70,9 @@ class approximate(TorchFunctionMode):
     ----------
     variant : str, default "mitchell"
         Product of the forward pass: ``"mitchell"``, ``"exact"`` (ordinary
-        products, through the same code path) or a name in
-        ``mitchell.variants`` where that exists.
+        products, through the same code path) or another name of
+        ``mitchell.nn.modes()`` (the variants with a matrix product:
+        ``"lmul"``, ``"biasfree"``, ...).
     backward : str, optional
         Product of the backward pass: ``"exact"``, ``"mitchell"`` or a variant
         name.  Default: the forward ``variant`` (the setting of Mogami 2020;
