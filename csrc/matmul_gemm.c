@@ -377,6 +377,18 @@ static inline int products_normal_in(const mitchell_block_stats *sa, const mitch
         || (sa->emin + sb->emin >= ieee_emin(eb) && sa->emax + sb->emax + carry <= ieee_emax(eb));
 }
 
+/* The high side alone: no product reaches the format's infinity. */
+static inline int products_finite_in(const mitchell_block_stats *sa, const mitchell_block_stats *sb,
+                                     unsigned eb, int64_t carry)
+{
+    return !(sa->any && sb->any) || sa->emax + sb->emax + carry <= ieee_emax(eb);
+}
+
+/* Kernels per compute format that round float16 products to float16's
+ * subnormal grid (matmul_kernels.c); none for float64 sums. */
+#define MITCHELL_F16_GRID_KERNEL_f32 mitchell_kernel_f32_f16_grid
+#define MITCHELL_F16_GRID_KERNEL_f64 NULL
+
 static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix *B, intptr_t i,
                                  intptr_t k, intptr_t j, const mitchell_mm_variant *v, unsigned *flags)
 {
@@ -524,19 +536,27 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
     }                                                                                  \
                                                                                        \
     /* Conditions (1)-(4) of the comment at the top of this file; with `narrow`     \
-     * (float32 operands in the float64 format) also (2) in float32's range.  A   \
-     * positive kappa (< 2^F) can carry the log sum one binade further. */       \
+     * (float32 operands in the float64 format) also (2) in float32's range, and  \
+     * for float16/bfloat16 products in that format's range.  A positive kappa    \
+     * (< 2^F) can carry the log sum one binade further.  Returns 0 (general      \
+     * path), 1 (fast) or 2 (fast, rounding float16 products that fall below its  \
+     * normal range to its subnormal grid: grid_kernel). */                      \
     static int block_is_fast_##NAME(const block_stats *sa, const block_stats *sb, int64_t c, \
-                                    int narrow, int64_t kappa, const mitchell_mm_variant *v) \
+                                    int narrow, int64_t kappa, const mitchell_mm_variant *v, \
+                                    int grid_kernel)                                   \
     {                                                                                  \
         const int64_t emin = ieee_emin(EB), emax = ieee_emax(EB);                      \
         const int64_t carry = 1 + (kappa > 0);                                         \
+        int mode = 1;                                                                  \
         if (sa->special || sb->special || kappa < 0)                                   \
             return 0;                                                                  \
         if (narrow && !products_normal_in(sa, sb, MITCHELL_EB_f32, carry))             \
             return 0;                                                                  \
-        if (v->narrow_eb != 0 && !products_normal_in(sa, sb, v->narrow_eb, carry))     \
-            return 0;                                                                  \
+        if (v->narrow_eb != 0 && !products_normal_in(sa, sb, v->narrow_eb, carry)) {   \
+            if (!grid_kernel || !products_finite_in(sa, sb, v->narrow_eb, carry))     \
+                return 0;                                                              \
+            mode = 2;                                                                  \
+        }                                                                              \
         if (sa->any && sb->any                                                         \
             && (sa->emin + sb->emin < emin || sa->emax + sb->emax + carry > emax))     \
             return 0;                                                                  \
@@ -544,7 +564,7 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
             return 0;                                                                  \
         if (sb->any && sb->emin - c < emin)                                            \
             return 0;                                                                  \
-        return 1;                                                                      \
+        return mode;                                                                   \
     }                                                                                  \
                                                                                        \
     /* The same products from the scalar kernel, added in the same order. */          \
@@ -692,7 +712,10 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                                      : v->NAME.constant;                               \
         const int general_only = (narrow ? v->f32.table : v->NAME.table) != NULL       \
                                  || (integer && !v->plain);                            \
-        const mitchell_kernel_##NAME kernel = mitchell_mm_kernels()->NAME;                \
+        const mitchell_kernel_##NAME fast_kernel = mitchell_mm_kernels()->NAME;           \
+        const mitchell_kernel_##NAME grid_kernel = MITCHELL_F16_GRID_KERNEL_##NAME;       \
+        const int grid = grid_kernel != NULL && v->narrow_eb == MITCHELL_EB_f16           \
+                         && v->narrow_fb == MITCHELL_FB_f16;                           \
         for (intptr_t jc = n0; jc < n1; jc += NC) {                                    \
             const intptr_t nc = MM_MIN(NC, n1 - jc), panels = (nc + NR - 1) / NR;      \
             /* this member packs panels [p0, p1) of each block of B */                 \
@@ -744,12 +767,13 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                     for (intptr_t ic = r0; ic < r1; ic += MC) {                        \
                         intptr_t mc = MM_MIN(MC, r1 - ic);                             \
                         pack_a_##NAME(A, ic, mc, pc, kc, c, kappa, pa, &sa, row, frac, head); \
-                        int fast = !general_only && block_is_fast_##NAME(&sa, &sb, c, narrow, kappa, v); \
+                        int fast = general_only ? 0 : block_is_fast_##NAME(&sa, &sb, c, narrow, kappa, v, grid); \
                         const int passes = !sa.special && !sb.special && (!sa.any || !sb.any \
                                            || sa.emin + sb.emin >= ieee_emin(EB) + FB);   \
                         const int ftz = tiny_free_update(&tiny_free[(ic - m0) / MR], passes) \
                                         && fast;                                       \
                         const unsigned mode = ftz ? ftz_on() : 0;                          \
+                        const mitchell_kernel_##NAME kernel = fast == 2 ? grid_kernel : fast_kernel; \
                         for (intptr_t q = q0; q < q1; q++) {                           \
                             intptr_t jr = q * NR, nr = MM_MIN(NR, nc - jr);            \
                             const UINT *pbp = pb + q * kc * 2 * NR;                    \

@@ -9,6 +9,7 @@
 #include "matmul_kernels.h"
 #include "isa.h"
 
+#include <math.h>
 #include <string.h>
 
 /* Plain C, the same tile shape; the compiler vectorises the j loop. */
@@ -40,6 +41,61 @@
 
 MITCHELL_DEFINE_PORTABLE_KERNEL(f32, uint32_t, float, MITCHELL_MR_F32, MITCHELL_NR_F32)
 MITCHELL_DEFINE_PORTABLE_KERNEL(f64, uint64_t, double, MITCHELL_MR_F64, MITCHELL_NR_F64)
+
+/*
+ * The portable kernel for float16 products (computed as float32 products,
+ * matmul_gemm.c) that may fall below float16's normal range: such a product
+ * p, |p| < 2^emin16, is a float16 subnormal or zero, the exact value rounded
+ * to the grid 2^(emin16 - fb16), ties to even.  (p + m) - m with
+ * m = 1.5 * 2^(emin16 - fb16 + 23) is exactly that rounding: near m the
+ * float32 grid is that spacing, and round-to-nearest-even on the float32
+ * significand is ties-to-even on the float16 grid.  No -ffast-math anywhere,
+ * so the compiler keeps both additions.
+ */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) \
+    && (defined(__clang__) ? __clang_major__ >= 14 : (defined(__GNUC__) && __GNUC__ >= 6))
+#define MITCHELL_GRID_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MITCHELL_GRID_CLONES
+#endif
+
+typedef float mm_grid_f __attribute__((vector_size(MITCHELL_NR_F32 * sizeof(float))));
+typedef uint32_t mm_grid_u __attribute__((vector_size(MITCHELL_NR_F32 * sizeof(uint32_t))));
+typedef int32_t mm_grid_i __attribute__((vector_size(MITCHELL_NR_F32 * sizeof(int32_t))));
+
+/* A row of the tile is one vector of NR lanes; the select is a lane mask. */
+MITCHELL_GRID_CLONES
+void mitchell_kernel_f32_f16_grid(intptr_t kc, const uint32_t *pa, const uint32_t *pb, float *c,
+                                  intptr_t ldc, int load)
+{
+    enum { MR = MITCHELL_MR_F32, NR = MITCHELL_NR_F32 };
+    const int emin = 1 - ((1 << (MITCHELL_EB_f16 - 1)) - 1);
+    const mm_grid_f tiny = (mm_grid_f){0} + ldexpf(1.0f, emin);
+    const mm_grid_f magic = (mm_grid_f){0} + ldexpf(1.5f, emin - MITCHELL_FB_f16 + MITCHELL_FB_f32);
+    const mm_grid_u abs_mask = (mm_grid_u){0} + 0x7fffffffu;
+    mm_grid_f acc[MR];
+    for (int i = 0; i < MR; i++) {
+        acc[i] = (mm_grid_f){0};
+        if (load)
+            memcpy(&acc[i], c + i * ldc, sizeof acc[i]);
+    }
+    for (intptr_t k = 0; k < kc; k++, pa += MR, pb += 2 * NR) {
+        mm_grid_u frac;
+        mm_grid_f scale;
+        memcpy(&frac, pb, sizeof frac);
+        memcpy(&scale, pb + NR, sizeof scale);
+        for (int i = 0; i < MR; i++) {
+            mm_grid_f p = (mm_grid_f)(frac + pa[i]) * scale;
+            mm_grid_f q = (p + magic) - magic;
+            mm_grid_i below = (mm_grid_f)((mm_grid_u)p & abs_mask) < tiny;
+            acc[i] = acc[i] + (mm_grid_f)(((mm_grid_i)q & below) | ((mm_grid_i)p & ~below));
+        }
+    }
+    for (int i = 0; i < MR; i++) {
+        mm_grid_f out = acc[i] + 0.0f;
+        memcpy(c + i * ldc, &out, sizeof out);
+    }
+}
 
 static const mitchell_kernel_table table_baseline = {MITCHELL_ISA_BASELINE, kernel_f32_portable, kernel_f64_portable};
 

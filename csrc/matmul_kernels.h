@@ -51,6 +51,11 @@ typedef struct {
     mitchell_kernel_f64 f64;
 } mitchell_kernel_table;
 
+/* The portable float32 kernel that rounds products below float16's normal
+ * range to float16's subnormal grid (float16 products, matmul_gemm.c). */
+void mitchell_kernel_f32_f16_grid(intptr_t kc, const uint32_t *pa, const uint32_t *pb, float *c,
+                                  intptr_t ldc, int load);
+
 /* The kernels in use (an atomic load); set by mitchell_matmul_select. */
 const mitchell_kernel_table *mitchell_mm_kernels(void);
 
