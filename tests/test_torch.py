@@ -107,6 +107,15 @@ def test_non_contiguous_operands():
     x = rand(2, 3, 6, seed=5).transpose(0, 1)   # (3, 2, 6), non-contiguous batch
     w = rand(4, 6, seed=6)
     assert same(mt.linear(x, w), mitchell.matmul(arr(x), arr(w).T))
+    # gradients through a strided view of a leaf that requires grad
+    leaf = rand(5, 8, seed=7, requires_grad=True)
+    view = leaf[:, ::2]                         # (5, 4), column stride 2
+    y = mt.matmul(view, b)                      # b: the transposed view above
+    g = rand(*y.shape, seed=8)
+    y.backward(g)
+    expected = np.zeros((5, 8), np.float32)
+    expected[:, ::2] = nnf.matmul(arr(g), arr(b).T, mode="mitchell")
+    assert same(leaf.grad, expected)
 
 
 def test_linear_equals_mitchell_matmul_plus_bias():
