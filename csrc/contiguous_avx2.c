@@ -27,9 +27,9 @@
 
 /* 64-entry tables of 32- and 64-bit entries: gathers. */
 #define MITCHELL_SIMD_LOOKUP32(tab, idx)                                               \
-    ((__typeof__(idx))_mm256_i32gather_epi32((const int *)(const void *)(tab), (__m256i)(idx), 4))
+    ((__typeof__(idx))_mm256_i32gather_epi32((const int *)(const void *)(tab), (__m256i)((idx) & 63), 4))
 #define MITCHELL_SIMD_LOOKUP64(tab, idx)                                               \
-    ((__typeof__(idx))_mm256_i64gather_epi64((const long long *)(const void *)(tab), (__m256i)(idx), 8))
+    ((__typeof__(idx))_mm256_i64gather_epi64((const long long *)(const void *)(tab), (__m256i)((idx) & 63), 8))
 
 #define MITCHELL_SIMD_OPAQUE(v) __asm__("" : "+v"(v))
 #define MITCHELL_SIMD_STREAM(p, v) _mm256_stream_si256((__m256i *)(void *)(p), (__m256i)(v))

@@ -28,9 +28,10 @@
 #define MITCHELL_SIMD_MIN64(x, y) ((__typeof__(x))_mm512_min_epi64((__m512i)(x), (__m512i)(y)))
 #define MITCHELL_SIMD_MAX64(x, y) ((__typeof__(x))_mm512_max_epi64((__m512i)(x), (__m512i)(y)))
 
-/* 64-entry tables: 16-bit entries fill two registers (one two-source
- * permute); 32-bit ones four (two permutes and a blend on index bit 5);
- * 64-bit ones take a gather. */
+/* 64-entry tables, indexed by the low 6 bits: 16-bit entries fill two
+ * registers (one two-source permute, which reads those 6 bits); 32-bit ones
+ * four (two permutes reading 5 bits, and a blend on bit 5); 64-bit ones take
+ * a gather. */
 #define MITCHELL_SIMD_LOOKUP16(tab, idx)                                               \
     ((__typeof__(idx))_mm512_permutex2var_epi16(_mm512_loadu_si512(tab), (__m512i)(idx), \
                                                 _mm512_loadu_si512((tab) + 32)))
@@ -45,7 +46,7 @@
                                                  lo_, hi_);                            \
     })
 #define MITCHELL_SIMD_LOOKUP64(tab, idx)                                               \
-    ((__typeof__(idx))_mm512_i64gather_epi64((__m512i)(idx), (const void *)(tab), 8))
+    ((__typeof__(idx))_mm512_i64gather_epi64((__m512i)((idx) & 63), (const void *)(tab), 8))
 
 #define MITCHELL_SIMD_OPAQUE(v) __asm__("" : "+v"(v))
 #define MITCHELL_SIMD_STREAM(p, v) _mm512_stream_si512((void *)(p), (__m512i)(v))

@@ -13,8 +13,9 @@
  *                           lane-wise signed min and max (or leave undefined
  *                           for the generic compare-and-select)
  *   MITCHELL_SIMD_LOOKUP16/32/64(tab, idx)
- *                           optional: the vector of tab[idx[j]] for a table
- *                           of 64 lane-sized entries (a gather or permutes)
+ *                           optional: the vector of tab[idx[j] & 63] for a
+ *                           table of 64 lane-sized entries (a gather or
+ *                           permutes; the bits of idx above 6 are junk)
  *   MITCHELL_SIMD_OPAQUE(v)  optional: an empty asm that makes the vector
  *                           variable v opaque to the optimiser
  *   MITCHELL_SIMD_STREAM(p, v), MITCHELL_SIMD_STREAM_FENCE()
@@ -83,12 +84,13 @@
 #define MITCHELL_SIMD_MAX64 SIMD_GENERIC_MAX
 #endif
 
-/* Table lookup, lane by lane, where the target has no gather or permute. */
+/* Table lookup, lane by lane, where the target has no gather or permute;
+ * the index's low 6 bits count (see simd_region_kappa). */
 #define SIMD_GENERIC_LOOKUP(tab, idx)                                                  \
     ({                                                                                 \
         __typeof__(idx) looked_up_;                                                    \
         for (int j_ = 0; j_ < (int)(sizeof(idx) / sizeof((idx)[0])); j_++)             \
-            looked_up_[j_] = (tab)[(idx)[j_]];                                         \
+            looked_up_[j_] = (tab)[(idx)[j_] & 63];                                    \
         looked_up_;                                                                    \
     })
 #ifndef MITCHELL_SIMD_LOOKUP16
@@ -195,12 +197,14 @@
         return k;                                                                      \
     }                                                                                  \
     /* kappa of each lane from the region table, indexed by the leading r      */  \
-    /* fraction bits of both operands (a gather: AVX2 and AVX-512 have one)    */  \
+    /* fraction bits of both operands: bits [r, 2r) from a, [0, r) from b; the  */  \
+    /* bits above 2r hold a's exponent, which LOOKUP ignores (permutes read     */  \
+    /* the low bits only, the other lookups mask them off).                     */  \
     MITCHELL_INLINE vu_##NAME simd_region_kappa_##NAME(vu_##NAME ma, vu_##NAME mb,      \
                                                        const simd_consts_##NAME *k)    \
     {                                                                                  \
-        const vu_##NAME fm = (vu_##NAME){0} + (UINT)ieee_frac_mask(FB);                \
-        vu_##NAME idx = (((ma & fm) >> k->shift) << k->r) | ((mb & fm) >> k->shift);   \
+        const vu_##NAME low = (vu_##NAME){0} + (UINT)((1u << k->r) - 1);               \
+        vu_##NAME idx = ((ma >> (k->shift - k->r)) & ~low) | ((mb >> k->shift) & low); \
         return LOOKUP(k->tab, idx);                                                    \
     }                                                                                  \
     /* mul: |a| + |b| - (one - kappa); div: |a| - |b| + (one + kappa) */              \
