@@ -466,3 +466,309 @@ def test_integer_c_against_oracle(case, isa):
 def test_integer_numba_against_oracle(case):
     variant, op, _ = case
     run_int_case(backend_ufunc("numba", variant, op), case)
+
+
+# ------------------------------------------------------------------ the constants, re-derived
+# semantics.md says how each kappa was chosen; these tests choose it again from
+# that description alone and compare with the document's table (as transcribed
+# in mitchell.reference) and with what the shipped ufuncs compute.
+
+
+def implemented_kappa(variant, op, name):
+    """kappa as the C ufunc computes it: bits(op(1, 1)) - bits(1) (a normal result,
+    2^0 (1 + kappa/2^p) or, for kappa < 0, 2^-1 (1 + (2^p + kappa)/2^p))."""
+    dtype = float_dtype(name)
+    fmt = reference.FORMATS[name]
+    one = np.ones(1, dtype)
+    result = call(getattr(mitchell.variants[variant], op), one, one)
+    return int(result.view(fmt.uint_dtype)[0]) - int(one.view(fmt.uint_dtype)[0])
+
+
+def lmul_offset_exponent(m):
+    """Luo & Sun (2024), eq. 4: l(m) = m for m <= 3, 3 for m = 4, 4 for m > 4."""
+    return m if m <= 3 else 3 if m == 4 else 4
+
+
+@pytest.mark.parametrize("name", FLOAT_FORMATS)
+def test_lmul_offset_rule(name):
+    p = reference.FORMATS[name].frac_bits
+    expected = 1 << (p - lmul_offset_exponent(p))
+    assert reference.KAPPA[("lmul", "mul")][name] == expected
+    assert implemented_kappa("lmul", "mul", name) == expected
+
+
+@pytest.mark.parametrize("case", [c for c in FLOAT_CASES if c[0] != "realm"], ids=case_id)
+def test_implemented_kappa_is_the_documented_one(case):
+    assert implemented_kappa(*case) == reference.KAPPA[case[:2]][case[2]]
+
+
+def grid_relative_errors(p, op, kappa):
+    """(approx - exact) / exact for every pair of p-bit fractions, kappa added in units of 2^-p.
+
+    The exponents cancel in the ratio, so the pairs 2^0 (1 + m1/2^p), 2^0 (1 + m2/2^p) stand
+    for every pair of normal operands with a normal result.
+    """
+    one = 1 << p
+    m1, m2 = np.meshgrid(np.arange(one, dtype=np.int64), np.arange(one, dtype=np.int64), indexing="ij")
+    s = m1 + m2 + kappa if op == "mul" else m1 - m2 + kappa
+    approx = np.ldexp(1.0 + (s & (one - 1)) / one, s >> p)  # 2^floor(L) (1 + frac(L))
+    exact = (one + m1) * (one + m2) / one**2 if op == "mul" else (one + m1) / (one + m2)
+    return approx / exact - 1.0
+
+
+def best_kappa(p, op, objective):
+    """The integer kappa, |kappa| < 2^p, minimising objective(errors).
+
+    The approximation increases with kappa for every pair, so the mean error
+    increases with kappa, the largest overestimate is non-decreasing and the
+    largest underestimate non-increasing.  The minimum of |mean| (or of the
+    larger of the two extremes) is therefore next to the crossing point, found
+    by bisection; for p <= 7 every kappa is tried instead.
+    """
+    lo, hi = -(1 << p) + 1, (1 << p) - 1
+    if p <= 7:
+        candidates = range(lo, hi + 1)
+    else:
+        def rising(k):  # the increasing quantity whose sign change brackets the optimum
+            err = grid_relative_errors(p, op, k)
+            return err.mean() if objective is mean_abs else err.max() + err.min()
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if rising(mid) < 0:
+                lo = mid
+            else:
+                hi = mid
+        candidates = range(lo - 1, hi + 2)
+    scores = {k: objective(grid_relative_errors(p, op, k)) for k in candidates}
+    best = min(scores.values())
+    return [k for k, v in scores.items() if v == best]
+
+
+def mean_abs(err):
+    return abs(err.mean())
+
+
+def max_abs(err):
+    return np.abs(err).max()
+
+
+SMALL_FORMATS = ("float16", "bfloat16", "float8_e4m3fn", "float8_e5m2")
+
+
+@pytest.mark.parametrize("op", ["mul", "div"])
+@pytest.mark.parametrize("variant, objective", [("biasfree", mean_abs), ("minimax", max_abs)], ids=["biasfree", "minimax"])
+@pytest.mark.parametrize("name", SMALL_FORMATS)
+def test_small_format_kappa_by_exhaustive_search(name, variant, objective, op):
+    """semantics.md: the integer kappa making the mean signed relative error over all pairs
+    of the format's fractions closest to 0 (biasfree), or the maximum absolute one least (minimax)."""
+    p = reference.FORMATS[name].frac_bits
+    best = best_kappa(p, op, objective)
+    assert len(best) == 1, f"kappa is not unique: {best}"
+    assert reference.KAPPA[(variant, op)][name] == best[0]
+    assert implemented_kappa(variant, op, name) == best[0]
+
+
+def fraction_root(f, lo, hi, bits=120):
+    """A root of the increasing-or-decreasing rational f on [lo, hi] (exact Fractions), to 2^-bits."""
+    from fractions import Fraction
+
+    lo, hi = Fraction(lo), Fraction(hi)
+    sign_lo = f(lo) > 0
+    for _ in range(bits):
+        mid = (lo + hi) / 2
+        if (f(mid) > 0) == sign_lo:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def nearest_grid(c, p):
+    from fractions import Fraction
+
+    return round(Fraction(c) * (1 << p))
+
+
+@pytest.mark.parametrize("name", ["float32", "float64"])
+def test_wide_format_minimax_kappa_from_the_continuous_optimum(name):
+    """semantics.md: mul's optimum is the root of k = 1 - 8/(3 - k)^2 (about 0.0688575),
+    div's the root of -k/(1 - k) = (3 + k)^2/8 - 1 (about -0.0748032); kappa is the nearest grid point."""
+    p = reference.FORMATS[name].frac_bits
+    c_mul = fraction_root(lambda k: k - 1 + 8 / (3 - k) ** 2, 0, "0.5")
+    c_div = fraction_root(lambda k: -k / (1 - k) - (3 + k) ** 2 / 8 + 1, "-0.5", 0)
+    assert abs(float(c_mul) - 0.0688575) < 5e-8 and abs(float(c_div) + 0.0748032) < 5e-8
+    found = {op: (nearest_grid(c, p), float(c * 2**p)) for op, c in (("mul", c_mul), ("div", c_div))}
+    documented = {op: reference.KAPPA[("minimax", op)][name] for op in found}
+    implemented = {op: implemented_kappa("minimax", op, name) for op in found}
+    expected = {op: k for op, (k, _) in found.items()}
+    assert documented == expected and implemented == expected, f"optimum * 2^p = {found}"
+
+
+def continuous_mean_error(op, c, f1_range=(0, 1), f2_range=(0, 1)):
+    """Mean of (approx - exact)/exact over a rectangle of continuous fractions, with the
+    log-domain correction c (mpmath): the inner integral over f2 in closed form, the outer by quadrature."""
+    import mpmath
+
+    a1, b1 = (mpmath.mpf(x) for x in f1_range)
+    a2, b2 = (mpmath.mpf(x) for x in f2_range)
+
+    def pieces(bounds):
+        cuts = sorted({a2, b2} | {x for x in bounds if a2 < x < b2})
+        return zip(cuts[:-1], cuts[1:])
+
+    def inner(f1):
+        total = mpmath.mpf(0)
+        if op == "mul":
+            # s = f1 + f2 + c; approx = 1 + s (s < 1), 2 s (s < 2), 4 (s - 1) (s < 3): linear in f2
+            for lo, hi in pieces([1 - c - f1, 2 - c - f1]):
+                s = f1 + (lo + hi) / 2 + c
+                q0, q1 = ((1 + f1 + c, 1) if s < 1 else (2 * (f1 + c), 2) if s < 2 else (4 * (f1 + c - 1), 4))
+                # integral of (q0 + q1 f2) / (1 + f2)
+                total += q1 * (hi - lo) + (q0 - q1) * mpmath.log((1 + hi) / (1 + lo))
+            return total / (1 + f1)
+        # div: s = f1 - f2 + c; approx = 1 + s (s >= 0), (2 + s)/2 (s >= -1), (3 + s)/4 (s >= -2)
+        for lo, hi in pieces([f1 + c, f1 + c + 1]):
+            s = f1 - (lo + hi) / 2 + c
+            d0, d1 = ((1 + f1 + c, -1) if s >= 0 else ((2 + f1 + c) / 2, -mpmath.mpf(1) / 2) if s >= -1
+                      else ((3 + f1 + c) / 4, -mpmath.mpf(1) / 4))
+
+            def prim(x):  # integral of (d0 + d1 x)(1 + x)
+                return d0 * (x + x**2 / 2) + d1 * (x**2 / 2 + x**3 / 3)
+
+            total += prim(hi) - prim(lo)
+        return total / (1 + f1)
+
+    breaks = [1 - c - a2, 1 - c - b2, 2 - c - a2, 2 - c - b2] if op == "mul" else [a2 - c, b2 - c, a2 - c - 1, b2 - c - 1]
+    cuts = sorted({a1, b1} | {x for x in breaks if a1 < x < b1})
+    integral = sum(mpmath.quad(inner, [lo, hi]) for lo, hi in zip(cuts[:-1], cuts[1:]))
+    return integral / ((b1 - a1) * (b2 - a2)) - 1
+
+
+@pytest.mark.parametrize("name", ["float32", "float64"])
+def test_wide_format_biasfree_kappa_from_the_continuous_optimum(name):
+    """semantics.md: the grid point nearest the c with zero mean relative error over continuous
+    fractions (about 0.0566233 for mul, -0.0579951 for div)."""
+    mpmath = pytest.importorskip("mpmath")
+    p = reference.FORMATS[name].frac_bits
+    with mpmath.workdps(40):
+        c_mul = mpmath.findroot(lambda c: continuous_mean_error("mul", c), mpmath.mpf("0.0566"))
+        c_div = mpmath.findroot(lambda c: continuous_mean_error("div", c), mpmath.mpf("-0.058"))
+        assert abs(c_mul - mpmath.mpf("0.0566233")) < 5e-8 and abs(c_div + mpmath.mpf("0.0579951")) < 5e-8
+        found = {}
+        for op, c in (("mul", c_mul), ("div", c_div)):
+            scaled = c * 2**p
+            kappa = int(mpmath.nint(scaled))
+            assert abs(scaled - kappa) < mpmath.mpf("0.5") - mpmath.mpf(10) ** -20  # not a near tie
+            found[op] = (kappa, mpmath.nstr(scaled, 25))
+    documented = {op: reference.KAPPA[("biasfree", op)][name] for op in found}
+    implemented = {op: implemented_kappa("biasfree", op, name) for op in found}
+    expected = {op: k for op, (k, _) in found.items()}
+    assert documented == expected and implemented == expected, f"optimum * 2^p = {found}"
+
+
+def test_realm_table_zeroes_the_mean_error_of_each_region():
+    """semantics.md: T[i][j] (units of 2^-16) makes the mean relative error of the corrected
+    product over [i/8, (i+1)/8) x [j/8, (j+1)/8) of continuous fractions zero; each entry must
+    be that root rounded to the 2^-16 grid."""
+    mpmath = pytest.importorskip("mpmath")
+    found = {}
+    with mpmath.workdps(20):
+        for i in range(8):
+            for j in range(i, 8):  # the table is symmetric, checked below
+                region = ((mpmath.mpf(i) / 8, mpmath.mpf(i + 1) / 8), (mpmath.mpf(j) / 8, mpmath.mpf(j + 1) / 8))
+                c = mpmath.findroot(lambda c: continuous_mean_error("mul", c, *region), mpmath.mpf(0.05))
+                found[i, j] = float(c * 2**16)
+    bad = {ij: (reference.REALM_TABLE[ij[0]][ij[1]], round(v, 3)) for ij, v in found.items()
+           if abs(v - reference.REALM_TABLE[ij[0]][ij[1]]) > 0.5}
+    assert not bad, f"(i, j): (documented, root * 2^16): {bad}"
+    assert all(reference.REALM_TABLE[i][j] == reference.REALM_TABLE[j][i] for i in range(8) for j in range(8))
+
+
+@pytest.mark.parametrize("name", reference.REALM_FORMATS)
+def test_realm_implemented_kappa_per_region(name):
+    """realm.mul(1 + i/8, 1 + j/8) = the documented kappa of region (i, j):
+    round(T[i][j] 2^(p-16)), ties to even (the result is normal: kappa = bits(r) - bits(x) - bits(y) + bits(1))."""
+    fmt = reference.FORMATS[name]
+    dtype = float_dtype(name)
+    x = (1 + np.arange(8) / 8).astype(dtype)
+    got = call(mitchell.variants["realm"].mul, x[:, None], x[None, :]).view(fmt.uint_dtype).astype(np.int64)
+    xb = x.view(fmt.uint_dtype).astype(np.int64)
+    one = fmt.bias << fmt.frac_bits
+    implemented = got - xb[:, None] - xb[None, :] + one
+    p = fmt.frac_bits
+    documented = [[reference.kappa("realm", "mul", fmt, i << (p - 3), j << (p - 3)) for j in range(8)] for i in range(8)]
+    assert implemented.tolist() == documented
+    if p >= 16:
+        assert documented == [[t << (p - 16) for t in row] for row in reference.REALM_TABLE]
+
+
+# ------------------------------------------------------------------ the iterative multiplier
+
+
+def test_ilm_hand_values():
+    # 255 = 2^7 + 127: P(255, 255) = 2^14 + 2 * 127 * 2^7 = 48896; residues 127 = 2^6 + 63:
+    # P(127, 127) = 2^12 + 2 * 63 * 2^6 = 12160; then P(63, 63) = 2^10 + 2 * 31 * 2^5 = 3008,
+    # P(31, 31) = 2^8 + 2 * 15 * 2^4 = 736.  255^2 = 65025.
+    assert [reference.ilm(255, 255, t) for t in range(4)] == [48896, 48896 + 12160, 48896 + 12160 + 3008,
+                                                              48896 + 12160 + 3008 + 736]
+    assert reference.ilm(-3, 5, 0) == -(8 + 1 * 4 + 1 * 2)  # 3 = 2 + 1, 5 = 4 + 1: P = 2^3 + 1 * 2^2 + 1 * 2^1
+    assert reference.ilm(-3, 5, 1) == -15  # + P(1, 1) = 1: exact
+    ufunc = mitchell.variants["ilm0"].mul
+    assert call(ufunc, np.uint8([255]), np.uint8([255]))[0] == 48896
+
+
+@pytest.mark.parametrize("name", ["int8", "uint8", "int16"])
+def test_ilm_properties(name):
+    """Never above |a b|, error non-increasing in the number of terms, exact once a residue is 0,
+    sign-magnitude signs; for the shipped ufuncs on the whole operand set of the type."""
+    a, b = int_operands(name)
+    wide = reference.IMUL_RESULT[name]
+    exact = a.astype(np.int64) * b.astype(np.int64)
+    results = [call(mitchell.variants[v].mul, a, b).astype(np.int64) for v in ILM]
+    errors = [np.abs(exact) - np.abs(r) for r in results]
+    for r in results:
+        assert r.dtype == np.int64 and np.all(np.sign(r) == np.sign(exact))
+    for t, err in enumerate(errors):
+        assert np.all(err >= 0), f"ilm{t} above |a b|"
+        if t:
+            assert np.all(err <= errors[t - 1]), f"ilm{t} worse than ilm{t - 1}"
+    # exact when a residue is 0 after T + 1 blocks: each block clears the leading one of both operands,
+    # so with at most T + 1 one-bits in either magnitude the result is exact
+    pop = np.vectorize(lambda v: bin(abs(int(v))).count("1"))
+    fewest = np.minimum(pop(a), pop(b))
+    for t, err in enumerate(errors):
+        assert np.all(err[fewest <= t + 1] == 0), f"ilm{t} inexact with a residue 0"
+    assert np.iinfo(wide).max >= np.abs(results[-1]).max()
+
+
+# ------------------------------------------------------------------ identities
+
+
+def test_identity_of_plain_and_ilm():
+    """mul's identity is 1 for plain Mitchell and the iterative multiplier (1 is a power of two:
+    exact); an empty reduction of plain mul gives 1.  The ilm loops widen (int8 -> int16, ...), so
+    no ilm loop can chain a reduction; their identity is checked as the attribute and as 1 * x = x."""
+    plain = mitchell.variants["mitchell"].mul
+    assert plain.identity == 1
+    for dtype in (np.float16, np.float32, np.float64, np.int64, np.uint64):
+        r = plain.reduce(np.empty((0, 3), dtype), axis=0)
+        assert r.dtype == np.dtype(dtype) and np.all(r == 1)
+    for name in ILM:
+        ufunc = mitchell.variants[name].mul
+        assert ufunc.identity == 1
+        for t in INT_TYPES:
+            x = int_operands(t)[0]
+            assert np.array_equal(call(ufunc, np.ones_like(x), x), x)
+            assert np.array_equal(call(ufunc, x, np.ones_like(x)), x)
+
+
+@pytest.mark.parametrize("variant", ["lmul", "biasfree", "minimax", "realm"])
+def test_corrected_variants_have_no_identity(variant):
+    """kappa != 0 at f = 0 moves 1 * x away from x, so 1 is no identity and an empty reduction
+    must raise (NumPy: 'zero-size array to reduction operation ... which has no identity')."""
+    ufunc = mitchell.variants[variant].mul
+    assert ufunc.identity is None
+    one = np.float32(1)
+    assert call(ufunc, one, one) != 1  # 2^0 (1 + kappa / 2^p), kappa > 0 at region (0, 0)
+    with pytest.raises(ValueError, match="identity"):
+        ufunc.reduce(np.empty(0, np.float32))
