@@ -391,3 +391,36 @@ def test_variants_without_a_matrix_product_are_not_modes(monkeypatch):
     assert modes() == ("exact", "mitchell", "other")
     with pytest.raises(ValueError, match="valid modes: exact, mitchell, other$"):
         F.matmul(np.eye(2), np.eye(2), mode="elementwise")
+
+
+@pytest.mark.parametrize("case", CONV_CASES, ids=CONV_IDS)
+def test_exact_mode_matches_torch(case):
+    """A second, independent oracle where torch is installed: exact mode is torch's float64 arithmetic."""
+    torch = pytest.importorskip("torch")
+    x_shape, w_shape, stride, padding, dilation, groups = case
+    rng = np.random.default_rng(12)
+    x, w, b = rand(rng, *x_shape), rand(rng, *w_shape), rand(rng, w_shape[0])
+    tx, tw, tb = (torch.from_numpy(a) for a in (x, w, b))
+    y = F.conv2d(x, w, b, stride, padding, dilation, groups, mode="exact")
+    ty = torch.nn.functional.conv2d(tx, tw, tb, stride, padding, dilation, groups)
+    assert_close(y, ty.numpy())
+    g = rand(rng, *y.shape)
+    tg = torch.from_numpy(g)
+    assert_close(F.conv2d_grad_input(g, w, x_shape, stride, padding, dilation, groups, mode="exact"),
+                 torch.nn.grad.conv2d_input(x_shape, tw, tg, stride, padding, dilation, groups).numpy())
+    assert_close(F.conv2d_grad_weight(x, g, w_shape, stride, padding, dilation, groups, mode="exact"),
+                 torch.nn.grad.conv2d_weight(tx, w_shape, tg, stride, padding, dilation, groups).numpy())
+
+
+@pytest.mark.parametrize("case", TRANSPOSE_CASES,
+                         ids=lambda c: f"x{c[0]}-w{c[1]}-s{c[2]}-p{c[3]}-op{c[4]}-g{c[5]}-d{c[6]}")
+def test_conv_transpose2d_exact_mode_matches_torch(case):
+    torch = pytest.importorskip("torch")
+    x_shape, w_shape, stride, padding, output_padding, groups, dilation = case
+    rng = np.random.default_rng(13)
+    x, w = rand(rng, *x_shape), rand(rng, *w_shape)
+    b = rand(rng, w_shape[1] * groups)
+    got = F.conv_transpose2d(x, w, b, stride, padding, output_padding, groups, dilation, mode="exact")
+    expected = torch.nn.functional.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b),
+                                                    stride, padding, output_padding, groups, dilation)
+    assert_close(got, expected.numpy())
