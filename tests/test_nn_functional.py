@@ -424,3 +424,20 @@ def test_conv_transpose2d_exact_mode_matches_torch(case):
     expected = torch.nn.functional.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b),
                                                     stride, padding, output_padding, groups, dilation)
     assert_close(got, expected.numpy())
+
+
+@pytest.mark.parametrize("x_shape", [(3, 50), (2, 3, 50), (50,)], ids=["2-D", "3-D", "1-D"])
+@pytest.mark.parametrize("dtype", [np.float32, np.int8])
+def test_linear_is_bit_for_bit_mitchell_matmul_whichever_operand_is_larger(x_shape, dtype):
+    # a weight larger than the input takes the other operand order inside linear
+    rng = np.random.default_rng(14)
+    if dtype == np.int8:
+        x = rng.integers(-127, 128, x_shape, dtype=np.int8)
+        w = rng.integers(-127, 128, (40, 50), dtype=np.int8)
+    else:
+        x, w = rand(rng, *x_shape).astype(dtype), rand(rng, 40, 50).astype(dtype)
+    for weight in (w, w[:2]):                 # larger and smaller than the input
+        got = F.linear(x, weight)
+        expected = mitchell.matmul(x, weight.T)
+        assert got.dtype == expected.dtype and got.flags.c_contiguous
+        np.testing.assert_array_equal(got, expected)

@@ -93,7 +93,15 @@ def linear(x, w, b=None, *, mode="mitchell"):
     if w.ndim != 2 or x.ndim < 1 or x.shape[-1] != w.shape[1]:
         raise ValueError(f"linear: the input's last axis must match the weight's (out, in) shape; "
                          f"got input {x.shape} and weight {w.shape}")
-    return _bias(product(x, w.T, mode), b, w.shape[0], -1, "linear")
+    if mode != "exact" and x.ndim >= 2 and w.size > x.size:
+        # the larger operand on the left, read along its rows: mitchell.matmul packs a
+        # transposed right operand slowly (1024 x 1024 weight, batch 256: 11 -> 8.7 ms).
+        # The products commute and are added in the same order: the same bits.
+        x2 = x.reshape(-1, x.shape[-1])
+        y = np.ascontiguousarray(product(w, x2.T, mode).T).reshape(*x.shape[:-1], w.shape[0])
+    else:
+        y = product(x, w.T, mode)
+    return _bias(y, b, w.shape[0], -1, "linear")
 
 
 def linear_grad_input(grad_out, w, *, mode):
