@@ -310,7 +310,39 @@ def _float_kernels(exp_bits, frac_bits, finite_only=False, kappa_mul=None, kappa
         E, M = combine(ma, mb, True, kappa_div)
         return encode(sign, E, M)
 
-    return mul, div
+    # Branch-free forms of the one-addition path for the block loops
+    # (_compile_loop): (result bits, covered) where `covered` says that the
+    # result is the kernel's (both operands normal and a normal result, or a
+    # zero operand with a finite other one); otherwise the block is redone by
+    # the kernel.  Everything is arithmetic and selects, so LLVM vectorises
+    # the loop that calls them.
+    @njit(inline="always")
+    def fast_mul(a, b):
+        a = _U(a)
+        b = _U(b)
+        ma = a & abs_mask
+        mb = b & abs_mask
+        s = ma + mb + _U(kappa_mul(ma & frac_mask, mb & frac_mask))
+        plain = (ma - min_normal < normal_span) & (mb - min_normal < normal_span) \
+            & (s - min_normal >= one) & (s - one < inf)
+        zero = ((ma == 0) | (mb == 0)) & (ma < inf) & (mb < inf)
+        return ((a ^ b) & sign_mask) | ((s - one) if plain else _U(0)), plain | zero
+
+    @njit(inline="always")
+    def fast_div(a, b):
+        a = _U(a)
+        b = _U(b)
+        ma = a & abs_mask
+        mb = b & abs_mask
+        s = ma + one + _U(kappa_div(ma & frac_mask, mb & frac_mask))
+        plain = (ma - min_normal < normal_span) & (mb - min_normal < normal_span) \
+            & (s >= mb + min_normal) & (s - mb < inf)
+        zero = (ma == 0) & (mb - min_normal < normal_span)
+        return ((a ^ b) & sign_mask) | ((s - mb) if plain else _U(0)), plain | zero
+
+    if finite_only:  # E4M3FN has no one-addition path in the kernel either
+        return mul, div, None, None
+    return mul, div, fast_mul, fast_div
 
 
 # (exp_bits, frac_bits, finite_only, bits type) by short name, from the spec
@@ -342,7 +374,7 @@ def _float_api(kernel, uint, flt):
 
 _FLOAT_KERNELS = {}
 for _name, (_eb, _fb, _fn, _uint) in _FLOAT_FORMATS.items():
-    _FLOAT_KERNELS[_name] = _float_kernels(_eb, _fb, _fn)
+    _FLOAT_KERNELS[_name] = _float_kernels(_eb, _fb, _fn)[:2]
     _mul, _div = _FLOAT_KERNELS[_name]
     globals()[f"mul_{_name}_bits"] = _bits_api(_mul, _uint)
     globals()[f"div_{_name}_bits"] = _bits_api(_div, _uint)
@@ -615,13 +647,18 @@ _KEEPALIVE = []
 
 def _format_kernel(variant, op, fmt):
     """The njit (bits, flags) kernel of a variant for op and a FloatFormat."""
+    return _format_kernels(variant, op, fmt)[0]
+
+
+def _format_kernels(variant, op, fmt):
+    """(kernel, branch-free fast path or None) of a variant for op and a FloatFormat."""
     key = (variant.name, op, fmt.short)
     if key not in _VARIANT_KERNELS:
         kappa = _variant_kappa(variant, op, fmt)
-        mul, div = _float_kernels(fmt.exp_bits, fmt.frac_bits, fmt.finite_only,
-                                  kappa_mul=kappa if op == "mul" else None,
-                                  kappa_div=kappa if op == "div" else None)
-        _VARIANT_KERNELS[key] = mul if op == "mul" else div
+        mul, div, fast_mul, fast_div = _float_kernels(fmt.exp_bits, fmt.frac_bits, fmt.finite_only,
+                                                      kappa_mul=kappa if op == "mul" else None,
+                                                      kappa_div=kappa if op == "div" else None)
+        _VARIANT_KERNELS[key] = (mul, fast_mul) if op == "mul" else (div, fast_div)
     return _VARIANT_KERNELS[key]
 
 
@@ -650,11 +687,12 @@ def _variant_loops(variant, op):
         elif t.div_out is not None and variant.div is not None:
             div = g[f"div_{t.short}"] if plain else _int_variant_div_api(_format_kernel(variant, "div", _F64))
             loops.append((div, ins, np.float64))
-    loops = [(f, i, o, (np.dtype(i).name, np.dtype(i).name, np.dtype(o).name)) for f, i, o in loops]
+    loops = [(f, i, o, (np.dtype(i).name, np.dtype(i).name, np.dtype(o).name), None) for f, i, o in loops]
     for fmt in FLOAT_FORMATS:
         if fmt.provider == "numpy" and fmt.short in variant.formats(op):
             uint = getattr(np, fmt.uint)
-            loops.append((_bits_api(_format_kernel(variant, op, fmt), uint), uint, uint, (fmt.name,) * 3))
+            kernel, fast = _format_kernels(variant, op, fmt)
+            loops.append((_bits_api(kernel, uint), uint, uint, (fmt.name,) * 3, fast))
     return loops
 
 
@@ -684,38 +722,139 @@ def _store(typingctx, base, offset, value):
     return types.void(base, offset, value), codegen
 
 
+@intrinsic
+def _address(typingctx, pointer):
+    """The integer address of a pointer."""
+
+    def codegen(context, builder, signature, args):
+        return builder.ptrtoint(args[0], ir.IntType(64))
+
+    return types.uint64(pointer), codegen
+
+
+@njit
+def _overlaps(out, inp, m, n, size):
+    """Whether out[0, n) and inp[0, m) share memory without being the same array."""
+    o = _address(out)
+    i = _address(inp)
+    if o == i and m == n:
+        return False
+    return o < i + _U(m * size) and i < o + _U(n * size)
+
+
 _LOOP_SIGNATURE = types.void(types.CPointer(types.voidptr), types.CPointer(types.intp),
                              types.CPointer(types.intp), types.voidptr)
 
 
-def _compile_loop(scalar, in_type, out_type):
-    """Address of a NumPy inner loop applying `scalar` element by element.
+# Elements per block of the vectorised loops: a block whose every element the
+# fast path covered is stored as computed, any other is redone by the kernel.
+_BLOCK = 64
+
+
+def _compile_loop(scalar, in_type, out_type, fast=None):
+    """Address of a NumPy inner loop applying `scalar` element by element, or,
+    given `fast` (a branch-free one-addition path, see _float_kernels), in
+    blocks that LLVM vectorises when the operands are contiguous or scalars.
 
     Written here rather than taken from numba's ufunc wrapper, whose fast path
     ignores the output's stride (out=x[::3] would be written contiguously).
     """
     from numba import cfunc
 
+    if fast is None:
+
+        @cfunc(_LOOP_SIGNATURE)
+        def loop(args, dimensions, steps, data):
+            n = dimensions[0]
+            sa, sb, so = steps[0], steps[1], steps[2]
+            a, b, out = args[0], args[1], args[2]
+            for i in range(n):
+                x = _load(a, i * sa, in_type)
+                y = _load(b, i * sb, in_type)
+                _store(out, i * so, out_type(scalar(x, y)))
+
+        _KEEPALIVE.append(loop)
+        return loop.address
+
+    size = np.dtype(in_type).itemsize
+    both, scalar_a, scalar_b = _block_loops(fast, in_type, size)
 
     @cfunc(_LOOP_SIGNATURE)
-    def loop(args, dimensions, steps, data):
+    def block_loop(args, dimensions, steps, data):
         n = dimensions[0]
         sa, sb, so = steps[0], steps[1], steps[2]
         a, b, out = args[0], args[1], args[2]
-        for i in range(n):
-            x = _load(a, i * sa, in_type)
-            y = _load(b, i * sb, in_type)
-            _store(out, i * so, out_type(scalar(x, y)))
+        i = 0
+        # an output that overlaps an input without being it (accumulate passes
+        # out = a + 1 element: each result feeds the next) goes element by element
+        if so == size and (sa == size or sa == 0) and (sb == size or sb == 0) \
+                and not _overlaps(out, a, n if sa else 1, n, size) \
+                and not _overlaps(out, b, n if sb else 1, n, size):
+            buffer = np.empty(_BLOCK, in_type)  # out may be a: compute, then store
+            while i + _BLOCK <= n:
+                if sa == size and sb == size:
+                    covered = both(a, b, i, buffer)
+                elif sb == size:
+                    covered = scalar_a(a, b, i, buffer)
+                else:
+                    covered = scalar_b(a, b, i, buffer)
+                if covered:
+                    for j in range(_BLOCK):
+                        _store(out, (i + j) * size, buffer[j])
+                else:
+                    for j in range(i, i + _BLOCK):
+                        _store(out, j * so, out_type(scalar(_load(a, j * sa, in_type),
+                                                            _load(b, j * sb, in_type))))
+                i += _BLOCK
+        for j in range(i, n):
+            _store(out, j * so, out_type(scalar(_load(a, j * sa, in_type), _load(b, j * sb, in_type))))
 
-    _KEEPALIVE.append(loop)
-    return loop.address
+    _KEEPALIVE.append(block_loop)
+    return block_loop.address
+
+
+def _block_loops(fast, in_type, size):
+    """Three block functions (a and b contiguous; a scalar; b scalar): fill
+    buffer with the fast path of elements [i, i + _BLOCK) and say whether it
+    covered them all.  Literal strides, so that LLVM vectorises each."""
+
+    @njit
+    def both(a, b, i, buffer):
+        covered = True
+        for j in range(_BLOCK):
+            r, ok = fast(_load(a, (i + j) * size, in_type), _load(b, (i + j) * size, in_type))
+            buffer[j] = r
+            covered &= ok
+        return covered
+
+    @njit
+    def scalar_a(a, b, i, buffer):
+        x = _load(a, 0, in_type)
+        covered = True
+        for j in range(_BLOCK):
+            r, ok = fast(x, _load(b, (i + j) * size, in_type))
+            buffer[j] = r
+            covered &= ok
+        return covered
+
+    @njit
+    def scalar_b(a, b, i, buffer):
+        y = _load(b, 0, in_type)
+        covered = True
+        for j in range(_BLOCK):
+            r, ok = fast(_load(a, (i + j) * size, in_type), y)
+            buffer[j] = r
+            covered &= ok
+        return covered
+
+    return both, scalar_a, scalar_b
 
 
 def _build_ufunc(name, doc, identity, loops):
     import ctypes
 
     n = len(loops)
-    functions = (ctypes.c_void_p * n)(*[_compile_loop(*loop[:3]) for loop in loops])
+    functions = (ctypes.c_void_p * n)(*[_compile_loop(*loop[:3], fast=loop[4]) for loop in loops])
     data = (ctypes.c_void_p * n)()
     type_codes = (ctypes.c_char * (3 * n))(*[np.dtype(d).num for loop in loops for d in loop[3]])
     name_bytes, doc_bytes = name.encode(), doc.encode()
@@ -750,7 +889,8 @@ def _add_ml_dtypes_loops(ufunc, variant, op, ml_dtypes):
         typenum = np.dtype(getattr(ml_dtypes, fmt.name)).num
         arg_types = (ctypes.c_int * 3)(typenum, typenum, typenum)
         _KEEPALIVE.append(arg_types)
-        loop = _compile_loop(_bits_api(_format_kernel(variant, op, fmt), uint), uint, uint)
+        kernel, fast = _format_kernels(variant, op, fmt)
+        loop = _compile_loop(_bits_api(kernel, uint), uint, uint, fast=fast)
         if register(ufunc, typenum, loop, arg_types, None) < 0:
             raise RuntimeError(f"could not register the {fmt.name} loop of {ufunc.__name__}")
         _add_python_float_promoters(ufunc, np.dtype(getattr(ml_dtypes, fmt.name)))
