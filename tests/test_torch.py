@@ -373,6 +373,8 @@ def test_approximate_intercepts_each_product_function():
         "einsum": (lambda: torch.einsum("ij,jk->ik", a, b), ab),
         "einsum-batch": (lambda: torch.einsum("bij,bjk->bik", A, B), AB),
         "einsum-list": (lambda: torch.einsum("ij,jk", [a, b]), ab),
+        "einsum-sublists": (lambda: torch.einsum(a, [0, 1], b, [1, 2], [0, 2]), ab),
+        "einsum-sublists-implicit": (lambda: torch.einsum(a, [Ellipsis, 1], b, [1, 2]), ab),
         "linear": (lambda: F.linear(a, b.t()), ab),
     }
     for name, (fn, value) in expected.items():

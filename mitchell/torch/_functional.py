@@ -279,6 +279,17 @@ def einsum(spec, equation, *operands):
     """torch.einsum; two or more operands contract pairwise, left to right, each pair
     as one batched matrix product (a one-operand equation has no product and is
     torch's own)."""
+    if not isinstance(equation, str):   # sublist form: op, [0, 1], op, [1, 2], ..., [out]
+        args = (equation, *operands)
+        out_sub = args[-1] if len(args) % 2 else None
+        pairs = args[:-1] if len(args) % 2 else args
+        operands = pairs[0::2]
+
+        def letters(sub):
+            return "".join("..." if i is Ellipsis else string.ascii_letters[i] for i in sub)
+        equation = ",".join(letters(sub) for sub in pairs[1::2])
+        if out_sub is not None:
+            equation += "->" + letters(out_sub)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if len(operands) < 2:
