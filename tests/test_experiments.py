@@ -148,10 +148,12 @@ def test_progress_bar_draws_on_a_terminal():
     assert stream.getvalue().endswith("\r")
 
 
-@pytest.mark.parametrize("module", [stats, runner, progress])
+@pytest.mark.parametrize("module", [stats, runner, progress, data, speed], ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     import doctest
 
+    if module in (runner, data):
+        pytest.importorskip("sklearn")
     result = doctest.testmod(module)
     assert result.failed == 0 and result.attempted > 0
 

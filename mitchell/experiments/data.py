@@ -106,6 +106,13 @@ def load(name, cache="default"):
     -------
     Dataset
         mnist1d: x ``(N, 40)``; digits: x ``(N, 8, 8)``.
+
+    Examples
+    --------
+    >>> from mitchell.experiments import data
+    >>> digits = data.load("digits")
+    >>> digits.x_train.shape, digits.x_test.shape, digits.classes
+    ((1437, 8, 8), (360, 8, 8), 10)
     """
     if name == "mnist1d":
         x, y, xt, yt, source = _mnist1d(cache_dir() if cache == "default" else cache)

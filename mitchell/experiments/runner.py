@@ -112,6 +112,24 @@ def run_experiment(name, seeds=3, *, epochs=None, models=None, progress=None, ca
         ``progress(done, total)`` in epochs of training.
     cache : path, "default" or None
         Where the mnist1d data is cached.
+
+    Returns
+    -------
+    dict
+        ``record["models"][model]["results"][condition]`` holds the
+        per-seed ``accuracy`` list, its ``mean`` and ``std`` and, except for
+        ``"exact"``, the paired ``diff`` to exact and its standard error
+        ``se``; ``["curves"]`` the per-epoch training loss and test accuracy
+        of every training; ``["train_seconds"]``/``["train_cpu_seconds"]``
+        the training times.
+
+    Examples
+    --------
+    >>> from mitchell.experiments.runner import run_experiment
+    >>> record = run_experiment("digits", seeds=2, epochs=1, models=["mlp"])
+    >>> results = record["models"]["mlp"]["results"]
+    >>> len(results["train:mitchell"]["accuracy"]), results["exact"]["mean"] > 0.5
+    (2, True)
     """
     if name not in CONFIGS:
         raise ValueError(f"unknown experiment {name!r}; expected one of {', '.join(CONFIGS)}")
