@@ -316,29 +316,32 @@ def _float_kernels(exp_bits, frac_bits, finite_only=False, kappa_mul=None, kappa
     # zero operand with a finite other one); otherwise the block is redone by
     # the kernel.  Everything is arithmetic and selects, so LLVM vectorises
     # the loop that calls them.
+    # In the format's own word W: numba widens every operation on narrower
+    # integers to 64 bits, and wrapping each result back to W lets LLVM use
+    # lanes of the word's width (sums of normal magnitudes never wrap in W).
+    W = np.dtype(f"uint{1 + exp_bits + frac_bits}").type
+    w_abs, w_sign, w_frac = W(abs_mask), W(sign_mask), W(frac_mask)
+    w_one, w_min, w_span, w_inf = W(one), W(min_normal), W(normal_span), W(inf)
+
     @njit(inline="always")
     def fast_mul(a, b):
-        a = _U(a)
-        b = _U(b)
-        ma = a & abs_mask
-        mb = b & abs_mask
-        s = ma + mb + _U(kappa_mul(ma & frac_mask, mb & frac_mask))
-        plain = (ma - min_normal < normal_span) & (mb - min_normal < normal_span) \
-            & (s - min_normal >= one) & (s - one < inf)
-        zero = ((ma == 0) | (mb == 0)) & (ma < inf) & (mb < inf)
-        return ((a ^ b) & sign_mask) | ((s - one) if plain else _U(0)), plain | zero
+        ma = W(a & w_abs)
+        mb = W(b & w_abs)
+        s = W(ma + mb + W(kappa_mul(ma & w_frac, mb & w_frac)))
+        plain = (W(ma - w_min) < w_span) & (W(mb - w_min) < w_span) \
+            & (W(s - w_min) >= w_one) & (W(s - w_one) < w_inf)
+        zero = ((ma == 0) | (mb == 0)) & (ma < w_inf) & (mb < w_inf)
+        return W(W(a ^ b) & w_sign) | (W(s - w_one) if plain else W(0)), plain | zero
 
     @njit(inline="always")
     def fast_div(a, b):
-        a = _U(a)
-        b = _U(b)
-        ma = a & abs_mask
-        mb = b & abs_mask
-        s = ma + one + _U(kappa_div(ma & frac_mask, mb & frac_mask))
-        plain = (ma - min_normal < normal_span) & (mb - min_normal < normal_span) \
-            & (s >= mb + min_normal) & (s - mb < inf)
-        zero = (ma == 0) & (mb - min_normal < normal_span)
-        return ((a ^ b) & sign_mask) | ((s - mb) if plain else _U(0)), plain | zero
+        ma = W(a & w_abs)
+        mb = W(b & w_abs)
+        s = W(ma + w_one + W(kappa_div(ma & w_frac, mb & w_frac)))
+        plain = (W(ma - w_min) < w_span) & (W(mb - w_min) < w_span) \
+            & (s >= W(mb + w_min)) & (W(s - mb) < w_inf)
+        zero = (ma == 0) & (W(mb - w_min) < w_span)
+        return W(W(a ^ b) & w_sign) | (W(s - mb) if plain else W(0)), plain | zero
 
     if finite_only:  # E4M3FN has no one-addition path in the kernel either
         return mul, div, None, None
