@@ -10,7 +10,8 @@ import sys
 # subcommand -> (module implementing add_arguments(parser) and run(args), help)
 SUBCOMMANDS = {
     "demo": ("mitchell._demo", "a few Mitchell products next to the exact ones"),
-    "verify": ("mitchell.verify", "certify the 1/9 and 1/8 error ceilings from the shipped kernels"),
+    "verify": ("mitchell.verify", "certify the error of every variant from the shipped kernels "
+                                  "(plain Mitchell: the 1/9 and 1/8 ceilings)"),
     "bench": ("mitchell._bench", "speed of mitchell.mul/div relative to np.multiply/np.divide"),
     "experiment": ("mitchell.experiments", "train and evaluate networks in Mitchell arithmetic"),
 }

@@ -5,7 +5,7 @@ Work is split by the first operand.  For each magnitude ``m`` the two rows
 values of ``b``, then checked in cache:
 
 * every result bit pattern and the flags the call raised against the rules
-  of docs/semantics.md (``_verify_rules``), and
+  of docs/semantics.md (``mitchell.verify.rules``), and
 * the relative error of every pair whose exact result and whose Mitchell
   result both lie in the normal range (the range where the bound holds).
 
@@ -18,11 +18,18 @@ and the pairs whose exact result is normal, are contiguous ranges found by
 binary search; in the normal range the expected bit pattern of the antilog
 is the logarithm plus the bias, so the rule check there is one integer
 addition per element.
+
+A variant adds ``kappa`` to the logarithm (docs/semantics.md, "Variants").
+For an additive variant ``kappa`` is one constant, folded into each ``b``'s
+log term.  For the region variant it depends on the leading bits of both
+fractions: for a fixed first operand (its row index ``i``) it is a function
+of ``b`` alone, so there is one ``Plan`` per row index, each sorting the
+``b`` operands by their log term plus ``kappa``.
 """
 
 import numpy as np
 
-from mitchell import _verify_rules as rules
+from mitchell.verify import rules
 
 # magnitudes of the first operand per task: 128 tasks for a 16-bit format
 TASK_MAGNITUDES = 256
@@ -33,12 +40,14 @@ EXAMPLES_KEPT = 5
 class Plan:
     """Everything about the ``b`` operands of one (format, op) that rows share."""
 
-    def __init__(self, fmt, op):
-        self.fmt, self.op = fmt, op
+    def __init__(self, fmt, op, correction=None, row=0):
+        self.fmt, self.op, self.correction = fmt, op, correction
         p, width = fmt.frac_bits, fmt.width
         bits = np.arange(1 << width, dtype=np.int64).astype(fmt.uint)
         kind, sign, log = rules.classify(bits, fmt)
         lop = log if op == "mul" else -log
+        if correction is not None:  # kappa for first operands of region index ``row``
+            lop = lop + np.where(kind == rules.FINITE, correction.row(row)[correction.index(log)], 0)
         positive = np.flatnonzero((kind == rules.FINITE) & (sign == 0))
         positive = positive[np.argsort(lop[positive], kind="stable")]
         zeros = np.flatnonzero(kind == rules.ZERO)
@@ -82,7 +91,7 @@ class Plan:
         self.special_cols = special_cols
         one = np.array([1.0, -1.0]).astype(fmt.dtype).view(fmt.uint)
         self.special_expected, special_flags = rules.expected(
-            one[:, None], self.order[special_cols][None, :], op, fmt)
+            one[:, None], self.order[special_cols][None, :], op, fmt, correction)
         self.special_flags = int(np.bitwise_or.reduce(special_flags, axis=None))
         self.nan_cols_expected = self.special_expected[1][special_cols >= self.nan0]
 
@@ -100,6 +109,10 @@ class Plan:
             exact_gt_max = self._bisect(lambda a, b: self._exact(a, b) > fmt.max, a_abs)
         self.a_abs = a_abs
         self.exact_lo, self.exact_hi = exact_ge_tiny, exact_gt_max
+        # The b operands are in the order of the exact result when kappa is one constant;
+        # a region table's kappa reorders neighbours across region edges, and then the
+        # pairs with a normal exact result are found by a mask instead (_exact_normal).
+        self.exact_sorted = correction is None or correction.rows == 1
         # the error statistics cover pairs whose exact and Mitchell results are both normal
         self.region_lo = np.maximum(exact_ge_tiny, self.under_end)
         self.region_hi = np.minimum(exact_gt_max, self.over_start)
@@ -191,11 +204,22 @@ class _FlagRecorder:
         return flags
 
 
-def run_rows(plan, kernel, magnitudes, ceiling):
+def plans(fmt, op, correction=None):
+    """One Plan per region index of the first operand (one for plain and additive variants)."""
+    if correction is None:
+        return [Plan(fmt, op)]
+    return [Plan(fmt, op, correction, i) for i in range(correction.rows)]
+
+
+def run_rows(plans, kernel, magnitudes, ceiling, correction=None):
     """Run rows a = +m and a = -m for every magnitude m in ``magnitudes``; return a Partial.
 
+    ``plans`` is a Plan or the list of ``plans(fmt, op, correction)``;
     ``ceiling`` is ``(lowest, highest)`` allowed signed relative error.
     """
+    if isinstance(plans, Plan):
+        plans = [plans]
+    plan = plans[0]
     fmt = plan.fmt
     sign_bit, h = fmt.sign_bit, plan.half
     n = plan.order.size
@@ -209,6 +233,8 @@ def run_rows(plan, kernel, magnitudes, ceiling):
     with np.errstate(all="call", call=recorder):
         for m in magnitudes:
             m = int(m)
+            if len(plans) > 1:  # the row's region index picks the plan (kappa depends on it)
+                plan = plans[int(correction.index(plans[0].mag_log[m]))]
             a_pair[0, 0], a_pair[1, 0] = m, m | sign_bit
             recorder.take()  # forget flags raised by the checks of the previous rows
             kernel(a_pair.view(fmt.dtype), plan.b, out=out)
@@ -233,8 +259,15 @@ def run_rows(plan, kernel, magnitudes, ceiling):
             # same magnitudes, so the errors of a > 0, b > 0 stand for all four.
             quadrants = [(0, 0)] if rows_ok else [(0, 0), (0, 1), (1, 0), (1, 1)]
             weight = 4 if rows_ok else 1
-            r0, r1 = int(plan.region_lo[m]), int(plan.region_hi[m])
-            e0, e1 = int(plan.exact_lo[m]), min(int(plan.under_end[m]), int(plan.exact_hi[m]))
+            if plan.exact_sorted:
+                r0, r1 = int(plan.region_lo[m]), int(plan.region_hi[m])
+                e0, e1 = int(plan.exact_lo[m]), min(int(plan.under_end[m]), int(plan.exact_hi[m]))
+                keep_r = keep_e = None
+            else:  # exact results not monotone along the block: mask them (see Plan)
+                r0, r1 = int(plan.under_end[m]), int(plan.over_start[m])
+                keep_r = _exact_normal(plan, m, r0, r1)
+                e0, e1 = 0, int(plan.under_end[m])
+                keep_e = _exact_normal(plan, m, e0, e1)
             for row, b_half in quadrants:
                 a_bits = int(a_pair[row, 0])
                 base = f0 + b_half * h
@@ -243,15 +276,33 @@ def run_rows(plan, kernel, magnitudes, ceiling):
                     # rows_ok: a > 0, b > 0 results matched the rules, so they are positive
                     approx = _to_float(seg, plan, fast=rows_ok, positive=rows_ok)
                     rel = _relative_error(plan, approx, m, r0, r1)
-                    _accumulate(part, rel, weight, ceiling, plan, a_bits, seg, base + r0)
+                    columns = base + r0
+                    if keep_r is not None:
+                        seg, rel, columns = seg[keep_r], rel[keep_r], columns + keep_r
+                    if rel.size:
+                        _accumulate(part, rel, weight, ceiling, plan, a_bits, seg, columns)
                 if e1 > e0:  # exact result normal, Mitchell's rounded below the normal range
                     seg = got[row, base + e0:base + e1]
-                    rel = _exact_errors(plan, a_bits, plan.order[base + e0:base + e1], seg)
+                    b_bits = plan.order[base + e0:base + e1]
+                    if keep_e is not None:
+                        seg, b_bits = seg[keep_e], b_bits[keep_e]
+                        if not seg.size:
+                            continue
+                    rel = _exact_errors(plan, a_bits, b_bits, seg)
                     part.edge_count += weight * rel.size
                     k = int(np.argmax(np.abs(rel)))
                     if abs(rel[k]) > abs(part.edge_worst[0]):
-                        part.edge_worst = (float(rel[k]), a_bits, int(plan.order[base + e0 + k]))
+                        part.edge_worst = (float(rel[k]), a_bits, int(b_bits[k]))
     return part
+
+
+def _exact_normal(plan, m, j0, j1):
+    """Indices in [j0, j1) of a half block whose exact result with |a| = magnitude m is
+    normal (as ``Plan._exact``: exact comparisons), or None if that is all of them."""
+    with np.errstate(all="ignore"):
+        exact = plan._exact(plan.a_abs[m], plan.b_abs[j0:j1])
+    ok = (exact >= plan.fmt.tiny) & (exact <= plan.fmt.max)
+    return None if ok.all() else np.flatnonzero(ok)
 
 
 def _expected_finite_rows(plan, m, want):
@@ -382,7 +433,7 @@ def _accumulate(part, rel, weight, ceiling, plan, a_bits, seg, col0):
         far_high = rel >= max(min(hi, high), part.max[0]) - eps4 * abs(hi)
         near = far_high if near is None else near | far_high
     cols = np.flatnonzero(near)
-    b_bits = plan.order[col0 + cols]
+    b_bits = plan.order[col0 + cols if np.ndim(col0) == 0 else col0[cols]]
     results = seg[cols]
     exact = _exact_errors(plan, a_bits, b_bits, results)
     bad = (exact < low) | (exact > high)
@@ -414,7 +465,8 @@ def _high_key(extreme):
 
 def _check_special_rows(plan, a_bits, got, flags, part):
     """Rows whose first operand is a zero or an infinity: the generic rules."""
-    want, want_flags = rules.expected(a_bits[:, None], plan.order[None, :], plan.op, plan.fmt)
+    want, want_flags = rules.expected(a_bits[:, None], plan.order[None, :], plan.op, plan.fmt,
+                                      plan.correction)
     if not np.array_equal(got, want):
         _record_rule_mismatches(got, want, a_bits, plan, part)
     _check_flags(part, int(a_bits[0]), flags, int(np.bitwise_or.reduce(want_flags, axis=None)))

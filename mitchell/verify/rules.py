@@ -7,8 +7,11 @@ in NumPy, from the *values* of the operands rather than from their bit
 fields: Mitchell's logarithm ``(e + f) * 2^p`` comes from ``np.frexp`` of the
 exact float64 value, the antilogarithm from the formula
 ``2^floor(L) (1 + frac(L))`` with ``np.rint`` (ties to even) on the subnormal
-grid.  tests/test_verify.py checks it against ``mitchell.reference`` on
-random pairs, so neither copy can drift from the other unnoticed.
+grid.  A variant's correction ``kappa`` (``mitchell.verify.corrections``)
+is added to the logarithm before the antilogarithm, as docs/semantics.md
+("Variants") defines it.  tests/test_verify.py checks these rules against
+``mitchell.reference`` on random pairs, so neither copy can drift from the
+other unnoticed.
 
 Flags use NumPy's bit values (the ``flag`` argument of an ``np.errstate``
 call handler), so the verifier can compare them with what the ufunc raised.
@@ -159,8 +162,11 @@ def antilog(log, fmt):
     return bits.astype(fmt.uint), flags
 
 
-def expected(a_bits, b_bits, op, fmt):
+def expected(a_bits, b_bits, op, fmt, correction=None):
     """Expected result bits and flags of ``op`` ('mul' or 'div') on broadcast bit arrays.
+
+    ``correction``: a variant's ``kappa`` as a function of the two logarithms
+    (``mitchell.verify.corrections.Correction``); None for plain Mitchell.
 
     Examples
     --------
@@ -179,6 +185,8 @@ def expected(a_bits, b_bits, op, fmt):
     kb, sb, lb = classify(b_bits, fmt)
     sign = ((sa ^ sb).astype(np.int64) << (fmt.width - 1))
     log = la + lb if op == "mul" else la - lb
+    if correction is not None:
+        log = log + correction(la, lb)
     magnitude, flags = antilog(np.where((ka == FINITE) & (kb == FINITE), log, 0), fmt)
     bits = magnitude.astype(np.int64) | sign
     nan = (ka == NAN) | (kb == NAN)

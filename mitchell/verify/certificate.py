@@ -1,15 +1,19 @@
-"""Certificate of the error bound for formats too wide to sweep (float32, float64).
+"""Certificate of the error extremes for formats too wide to sweep (float32, float64).
 
 docs/error-analysis.md proves that for results in the normal range the
-relative error depends only on the two fraction fields, and that along one
-fraction with the other fixed it is monotone on each side of the line where
-Mitchell's logarithm carries (mul) or borrows (div).  The largest error over
-the whole grid is therefore at a few points per value of the swept fraction:
+relative error depends only on the two fraction fields (the correction
+``kappa`` of a variant, in units of the fraction's last place, included), and
+that along the free fraction with the other fixed it is a ratio of two
+linear functions, hence monotone, on every piece where the carry (mul) or
+borrow (div) of the fixed-point log sum and the variant's ``kappa`` are
+constant.  The extremes over the whole grid are therefore at the ends of
+those pieces:
 
-* mul, for every t1: t2 just below and at ``1 - t1`` (the carry line), and
-  t2 = 0 (where the error is 0, the minimum);
-* div, for every divisor fraction t2: t1 = 0 and t1 = 1 - 2^-p (the ends of
-  the two monotone pieces), and t1 = t2 (error 0).
+* mul: for every t1, t2 at 0 and 2^p - 1, at both ends of every region of
+  the correction table (region variants), and at both sides of every carry
+  boundary ``t1 + t2 + kappa = k 2^p``;
+* div: for every divisor fraction t2, the same points for t1, with the
+  borrow boundaries ``t1 - t2 + kappa = k 2^p``.
 
 The shipped kernel is run at exactly those points, with both exponents 0.
 A second check runs fixed fraction pairs over every pair of normal exponents
@@ -72,17 +76,46 @@ def swept_fractions(fmt, limit=None):
     return fractions
 
 
-def candidate_pairs(op, fractions, p):
-    """(t1, t2) integer fraction fields where the extremes lie, for every swept fraction."""
-    one = np.uint64(1 << p)
-    f = fractions.astype(np.uint64)
-    if op == "mul":  # sweep t1; t2 at 0, just below and at the carry line 1 - t1
-        t1 = np.concatenate([f, f[f > 0], f[f > 0]])
-        t2 = np.concatenate([np.zeros_like(f), one - f[f > 0] - np.uint64(1), one - f[f > 0]])
-    else:  # sweep the divisor's t2; t1 at both ends of the two monotone pieces and at t2
-        t2 = np.concatenate([f, f, f])
-        t1 = np.concatenate([np.zeros_like(f), np.full_like(f, one - np.uint64(1)), f])
-    return t1, t2
+def candidate_pairs(op, fractions, p, correction=None):
+    """(t1, t2) integer fraction fields where the extremes lie, for every swept fraction.
+
+    mul sweeps t1 and places t2; div sweeps the divisor's t2 and places t1.
+    The placed fraction runs over pieces on which ``kappa`` and the carry are
+    constant: for each region of the correction (the whole range for an
+    additive variant) both of its ends, and where the log sum crosses a
+    multiple of 2^p inside it, the last point before and the first point at
+    the crossing.
+
+    Examples
+    --------
+    >>> t1, t2 = candidate_pairs("mul", np.array([3], np.uint64), 3)   # p = 3, plain Mitchell
+    >>> sorted(zip(t1.tolist(), t2.tolist()))   # ends 0 and 7; carry between t2 = 4 and 5
+    [(3, 0), (3, 4), (3, 5), (3, 7)]
+    """
+    one = 1 << p
+    swept = fractions.astype(np.int64)
+    bits = 0 if correction is None else correction.bits
+    width = one >> bits  # fractions per region
+    firsts, seconds = [], []
+    for j in range(1 << bits):  # region of the placed fraction
+        lo, hi = j * width, (j + 1) * width - 1
+        if correction is None:
+            kappa = np.zeros_like(swept)
+        elif op == "mul":  # kappa[i(t1)][j(t2)]
+            kappa = correction.table[correction.index(swept), j]
+        else:  # kappa[i(t1)][j(t2)] with t2 swept, t1 placed in region j
+            kappa = correction.table[j, correction.index(swept)]
+        shift = swept + kappa if op == "mul" else kappa - swept  # log sum = placed + shift
+        crossing = ((hi + shift) >> p) * one - shift  # first placed value at the last multiple
+        inside = (crossing > lo) & (crossing <= hi)
+        placed = [np.full_like(swept, lo), np.full_like(swept, hi), crossing[inside] - 1, crossing[inside]]
+        owners = [swept, swept, swept[inside], swept[inside]]
+        firsts += owners
+        seconds += placed
+    swept_all, placed_all = np.concatenate(firsts), np.concatenate(seconds)
+    if op == "mul":
+        return swept_all.astype(np.uint64), placed_all.astype(np.uint64)
+    return placed_all.astype(np.uint64), swept_all.astype(np.uint64)
 
 
 def _two_product(x, y):
@@ -136,26 +169,31 @@ def exact_error(op, a, b, approx):
     return (approx - exact) / exact
 
 
-def expected_fields(op, t1, t2, p):
-    """Mitchell's result for exponents 0, from docs/semantics.md: (exponent, fraction field)."""
-    t1 = t1.astype(np.int64)
-    t2 = t2.astype(np.int64)
-    one = 1 << p
-    if op == "mul":
-        log = t1 + t2
-        carry = log >= one
-        return carry.astype(np.int64), np.where(carry, log - one, log)
-    log = t1 - t2
-    borrow = log < 0
-    return -borrow.astype(np.int64), np.where(borrow, log + one, log)
+def expected_fields(op, t1, t2, p, correction=None):
+    """The variant's result for exponents 0, from docs/semantics.md: (exponent, fraction field).
+
+    Examples
+    --------
+    >>> e, t = expected_fields("mul", np.array([4]), np.array([4]), 3)   # 1.5 * 1.5 -> 2
+    >>> e.tolist(), t.tolist()
+    ([1], [0])
+    """
+    t1 = np.asarray(t1).astype(np.int64)
+    t2 = np.asarray(t2).astype(np.int64)
+    log = t1 + t2 if op == "mul" else t1 - t2
+    if correction is not None:
+        log = log + correction(t1, t2)
+    exponent = log >> p  # floor: carry (up to 2 with kappa > 0) or borrow
+    return exponent, log - (exponent << p)
 
 
 def certify(op, fmt, kernel, ceiling, fraction_limit=None, mean_grid=MEAN_GRID, exponent_stride=1,
-            chunk=1 << 14, progress=None):
+            chunk=1 << 14, progress=None, correction=None):
     """Run the certificate of ``op`` on ``fmt`` through ``kernel``; return a result dict.
 
     ``ceiling`` is ``(lowest, highest)`` allowed signed error as Fractions.
     ``fraction_limit`` and ``exponent_stride`` shrink the work for quick tests.
+    ``correction``: the variant's kappa (``mitchell.verify.corrections``), None for Mitchell.
     The swept fractions are processed ``chunk`` at a time (small arrays stay
     in cache); ``progress(done, total)`` is called after each chunk.
     """
@@ -165,7 +203,7 @@ def certify(op, fmt, kernel, ceiling, fraction_limit=None, mean_grid=MEAN_GRID, 
         "rule_examples": [], "min": (Fraction(10), None, None), "max": (Fraction(-10), None, None),
     }
     for start in range(0, fractions.size, chunk):
-        _certify_chunk(op, fmt, kernel, ceiling, fractions[start:start + chunk], result)
+        _certify_chunk(op, fmt, kernel, ceiling, fractions[start:start + chunk], result, correction)
         if progress is not None:
             progress(min(start + chunk, fractions.size), fractions.size)
     mean, bias, mean_pairs = _grid_mean(op, fmt, kernel, mean_grid)
@@ -183,10 +221,10 @@ def certify(op, fmt, kernel, ceiling, fraction_limit=None, mean_grid=MEAN_GRID, 
     return result
 
 
-def _certify_chunk(op, fmt, kernel, ceiling, fractions, result):
+def _certify_chunk(op, fmt, kernel, ceiling, fractions, result, correction):
     p = fmt.frac_bits
     low, high = ceiling
-    t1, t2 = candidate_pairs(op, fractions, p)
+    t1, t2 = candidate_pairs(op, fractions, p, correction)
     zero = np.zeros(t1.size, dtype=np.int64)
     a, b = _from_fields(fmt, zero, t1), _from_fields(fmt, zero, t2)
     with np.errstate(all="ignore"):
@@ -195,7 +233,7 @@ def _certify_chunk(op, fmt, kernel, ceiling, fractions, result):
     result["count"] += int(t1.size)
 
     # the kernel against the formula at every evaluated point
-    want_e, want_t = expected_fields(op, t1, t2, p)
+    want_e, want_t = expected_fields(op, t1, t2, p, correction)
     got_e, got_t = _fields(fmt, approx)
     wrong = np.flatnonzero((got_e != want_e) | (got_t != want_t.astype(np.uint64)))
     result["rule_mismatches"] += int(wrong.size)
@@ -204,20 +242,21 @@ def _certify_chunk(op, fmt, kernel, ceiling, fractions, result):
     # Extremes and ceilings exactly.  Signs and zeros of ``rel`` are exact; only
     # points within a small band of a nonzero ceiling or extreme need Fractions.
     band = 1e-9
-    sign_violation = (rel < 0) if low == 0 else (rel > 0)  # the side of the exact result
-    result["ceiling_violations"] += int(np.count_nonzero(sign_violation))
-    _keep(result["ceiling_examples"], [(float(rel[k]), float(a[k]), float(b[k]))
-                                       for k in np.flatnonzero(sign_violation)[:EXAMPLES_KEPT]])
-    bound = float(low if low != 0 else high)
-    distance = (rel - bound) if low != 0 else (bound - rel)  # < 0: beyond the ceiling
-    clearly_beyond = np.flatnonzero(distance < -band)
-    result["ceiling_violations"] += int(clearly_beyond.size)
-    _keep(result["ceiling_examples"], [(float(rel[k]), float(a[k]), float(b[k])) for k in clearly_beyond[:EXAMPLES_KEPT]])
-    for k in np.flatnonzero(np.abs(distance) <= band):
-        err = exact_error(op, a[k], b[k], approx[k])
-        if err < low or err > high:
-            result["ceiling_violations"] += 1
-            _keep(result["ceiling_examples"], [(float(err), float(a[k]), float(b[k]))])
+    for bound, side in ((low, -1), (high, 1)):
+        if bound == 0:  # the side of the exact result: signs are exact
+            beyond, near = np.flatnonzero(side * rel > 0), []
+        else:
+            distance = side * (rel - float(bound))  # > 0: beyond the ceiling
+            beyond = np.flatnonzero(distance > band)
+            near = np.flatnonzero(np.abs(distance) <= band)
+        result["ceiling_violations"] += int(beyond.size)
+        _keep(result["ceiling_examples"], [(float(rel[k]), float(a[k]), float(b[k]))
+                                           for k in beyond[:EXAMPLES_KEPT]])
+        for k in near:
+            err = exact_error(op, a[k], b[k], approx[k])
+            if err < low or err > high:
+                result["ceiling_violations"] += 1
+                _keep(result["ceiling_examples"], [(float(err), float(a[k]), float(b[k]))])
     result["min"] = min(result["min"], _exact_extreme(op, a, b, approx, rel, np.argmin, min, band),
                         key=lambda t: t[0])
     result["max"] = max(result["max"], _exact_extreme(op, a, b, approx, rel, np.argmax, max, band),

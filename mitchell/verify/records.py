@@ -1,47 +1,36 @@
-"""Certify Mitchell's error ceilings from the shipped kernels: ``python -m mitchell verify``.
+"""One certificate record: ``verify_op(op, dtype, variant=...)``.
 
-For every operation and float format the verifier runs the shipped ufuncs
-(the C loops, and ``mitchell.numba`` when it imports) and reports the
-maximum, minimum and mean relative error and the bias over the input pairs
-whose exact and Mitchell results are both in the normal range, the inputs
-attaining the maximum, and whether the ceiling holds: ``mul`` is never above
-the exact product and at most 1/9 below it, ``div`` is never below the exact
-quotient and at most 1/8 above it.
-
-* 16-bit formats (float16, and bfloat16 with ``ml_dtypes``): all 2^32 input
-  pairs go through the kernel, on all cores, and every result bit pattern and
-  the raised flags are checked against docs/semantics.md as well.
-* float32: a complete certificate by the reduction of docs/error-analysis.md:
-  the error depends only on the fraction fields and is monotone along one of
-  them on each side of the carry (borrow) line, so every fraction value is
-  run at the few points where the extremes can lie; fixed fractions are run
-  over all exponent pairs.
-* float64: the same reduction on 2^23 values of the swept fraction (not
-  exhaustive).
+Runs one operation of one variant on one format through a backend's ufunc:
+the exhaustive sweep for 16-bit formats (``mitchell.verify.sweep``) or the
+reduction certificate for float32/float64 (``mitchell.verify.certificate``),
+and turns the result into a plain dict (JSON-ready).
 
 Examples
 --------
->>> from mitchell import verify
->>> record = verify.verify_op("mul", "float32", fraction_limit=1024, mean_grid=64, exponent_stride=16)
+>>> from mitchell.verify.records import verify_op
+>>> record = verify_op("mul", "float32", fraction_limit=1024, mean_grid=64, exponent_stride=16)
 >>> record["max_error_exact"], record["pass"]
 ('1/9', True)
+>>> record = verify_op("mul", "float32", variant="lmul", fraction_limit=1024, mean_grid=64,
+...                    exponent_stride=16)
+>>> record["variant"], record["max_signed_exact"], record["pass"]
+('lmul', '1/16', True)
 """
 
 import concurrent.futures
-import json
 import multiprocessing
 import os
-import sys
 import time
 from fractions import Fraction
 
 import numpy as np
 
-from mitchell import _verify_certificate as certificate
-from mitchell import _verify_formats as formats
-from mitchell import _verify_sweep16 as sweep
-from mitchell._verify_malloc import keep_freed_memory
-from mitchell._verify_report import Progress, print_table, write_plots
+from mitchell.verify import certificate, formats
+from mitchell.verify import sweep
+from mitchell.verify.corrections import Correction
+from mitchell.verify.malloc import keep_freed_memory
+from mitchell.verify.report import Progress
+from mitchell.verify.rules import flag_names
 
 # Mitchell (1962) quotes these mean errors; MEAN_INTEGRAL holds the integrals of
 # |error| over the unit square of (f1, f2), computed with mpmath.quad at 30
@@ -49,16 +38,18 @@ from mitchell._verify_report import Progress, print_table, write_plots
 MITCHELL_MEAN = {"mul": 0.0385, "div": 0.0410}
 MEAN_INTEGRAL = {"mul": 0.038487993917358149, "div": 0.041018034724417099}
 
-__all__ = ["verify_op", "verify", "add_arguments", "run"]
 
-
-def verify_op(op, dtype, *, backend="c", ufunc=None, workers=None, task_limit=None,
+def verify_op(op, dtype, *, variant="mitchell", backend="c", ufunc=None, workers=None, task_limit=None,
               fraction_limit=None, mean_grid=certificate.MEAN_GRID, exponent_stride=1, progress=False):
-    """Verify one operation on one format; return the certificate record (a dict).
+    """Verify one operation of one variant on one format; return the certificate record (a dict).
 
     Parameters
     ----------
     op : {'mul', 'div'}
+    variant : str
+        A name in ``mitchell.variants`` with a float loop for ``op`` ("mitchell": plain
+        Mitchell, checked against its ceilings 1/9 and 1/8; the others have their
+        extremes measured, not checked against a stated ceiling).
     dtype : str
         'float16', 'bfloat16' (exhaustive), 'float32' (complete certificate)
         or 'float64' (certificate on a dense sample).
@@ -83,24 +74,29 @@ def verify_op(op, dtype, *, backend="c", ufunc=None, workers=None, task_limit=No
     if op not in formats.CEILINGS:
         raise ValueError(f"unknown op {op!r}; known: {', '.join(formats.CEILINGS)}")
     fmt = formats.binary_format(dtype)
-    kernel = ufunc if ufunc is not None else formats.kernel(backend, op)
-    low, high = formats.CEILINGS[op]
-    bar = Progress(f"{dtype} {op} {backend}", enabled=progress)
+    if op not in formats.float_ops(variant):
+        raise ValueError(f"variant {variant!r} has no float {op}")
+    kernel = ufunc if ufunc is not None else formats.kernel(backend, op, variant)
+    low, high = formats.ceiling(op, variant)
+    correction = None if variant == "mitchell" else Correction(variant, op, fmt)
+    bar = Progress(f"{variant} {dtype} {op} {backend}", enabled=progress)
     started = time.perf_counter()
     if fmt.width == 16:
-        record = _sweep_record(op, fmt, kernel, ufunc is not None, backend, workers, task_limit, bar)
+        record = _sweep_record(op, fmt, kernel, ufunc is not None, backend, workers, task_limit, bar, variant)
     else:
         result = certificate.certify(op, fmt, kernel, (low, high), fraction_limit=fraction_limit,
                                      mean_grid=mean_grid, exponent_stride=exponent_stride,
-                                     progress=bar.update)
+                                     progress=bar.update, correction=correction)
         partial = (fraction_limit is not None or mean_grid != certificate.MEAN_GRID or exponent_stride != 1)
         record = _certificate_record(op, fmt, result, partial)
     bar.close()
     record.update({
-        "dtype": dtype, "op": op, "backend": "injected" if ufunc is not None else backend,
-        "ceiling": str(max(abs(low), abs(high))),
-        "side": "never above the exact result" if high == 0 else "never below the exact result",
-        "mitchell_mean": MITCHELL_MEAN[op], "mean_integral": MEAN_INTEGRAL[op],
+        "variant": variant, "dtype": dtype, "op": op, "backend": "injected" if ufunc is not None else backend,
+        "ceiling": str(max(abs(low), abs(high))) if variant == "mitchell" else None,
+        "side": ("never above the exact result" if high == 0 else "never below the exact result"
+                 if low == 0 else "measured, no ceiling stated"),
+        "mitchell_mean": MITCHELL_MEAN[op] if variant == "mitchell" else None,
+        "mean_integral": MEAN_INTEGRAL[op] if variant == "mitchell" else None,
         "seconds": round(time.perf_counter() - started, 2),
     })
     record["attained"] = record["max_error_exact"] == record["ceiling"]
@@ -115,23 +111,26 @@ def verify_op(op, dtype, *, backend="c", ufunc=None, workers=None, task_limit=No
 _WORKER = {}  # state of a sweep worker process: plan, kernel, ceiling
 
 
-def _worker_init(fmt_name, op, backend, kernel):
+def _worker_init(fmt_name, op, backend, kernel, variant="mitchell"):
     keep_freed_memory()
     fmt = formats.binary_format(fmt_name)
-    _WORKER["plan"] = sweep.Plan(fmt, op)
-    _WORKER["kernel"] = kernel if kernel is not None else formats.kernel(backend, op)
-    low, high = formats.CEILINGS[op]
+    correction = None if variant == "mitchell" else Correction(variant, op, fmt)
+    _WORKER["plans"] = sweep.plans(fmt, op, correction)
+    _WORKER["correction"] = correction
+    _WORKER["kernel"] = kernel if kernel is not None else formats.kernel(backend, op, variant)
+    low, high = formats.ceiling(op, variant)
     _WORKER["ceiling"] = (float(low), float(high))
 
 
 def _worker_run(start, stop):
-    return sweep.run_rows(_WORKER["plan"], _WORKER["kernel"], range(start, stop), _WORKER["ceiling"])
+    return sweep.run_rows(_WORKER["plans"], _WORKER["kernel"], range(start, stop), _WORKER["ceiling"],
+                          _WORKER["correction"])
 
 
-def _sweep_record(op, fmt, kernel, injected, backend, workers, task_limit, bar):
+def _sweep_record(op, fmt, kernel, injected, backend, workers, task_limit, bar, variant="mitchell"):
     chunks = sweep.tasks(fmt, task_limit)
     workers = workers or os.cpu_count() or 1
-    init_args = (fmt.name, op, backend, kernel if injected else None)
+    init_args = (fmt.name, op, backend, kernel if injected else None, variant)
     total = sweep.Partial()
     if workers == 1:
         _worker_init(*init_args)
@@ -186,19 +185,26 @@ def _partial_record(op, fmt, total, partial):
         "rule_examples": [{"a_bits": f"0x{a:04x}", "b_bits": f"0x{b:04x}", "got": f"0x{g:04x}",
                            "expected": f"0x{w:04x}"} for a, b, g, w in total.rule_examples],
         "flag_mismatches": total.flag_mismatches,
-        "flag_examples": [{"a_magnitude_bits": f"0x{a:04x}", "got": sorted(_flag_names(g)),
-                           "expected": sorted(_flag_names(w))} for a, g, w in total.flag_examples],
+        "flag_examples": [{"a_magnitude_bits": f"0x{a:04x}", "got": flag_names(g),
+                           "expected": flag_names(w)} for a, g, w in total.flag_examples],
         "below_normal_pairs": total.edge_count,
         "below_normal_worst": _describe(fmt, op, total.edge_worst),
     }
     record["max_error_exact"] = (str(abs(Fraction(record["argmax"]["error_exact"])))
                                  if record["argmax"] else None)
+    record.update(_signed(low_pair, high_pair))
     return record
 
 
-def _flag_names(flags):
-    from mitchell._verify_rules import flag_names
-    return flag_names(flags)
+def _signed(low_pair, high_pair):
+    """The signed extremes: the lowest and highest (approx - exact) / exact and their pairs."""
+    return {
+        "min_signed": low_pair["error"] if low_pair else None,
+        "max_signed": high_pair["error"] if high_pair else None,
+        "min_signed_exact": low_pair.get("error_exact") if low_pair else None,
+        "max_signed_exact": high_pair.get("error_exact") if high_pair else None,
+        "argmin_signed": low_pair, "argmax_signed": high_pair,
+    }
 
 
 def _magnitudes(low, high, low_pair, high_pair):
@@ -227,7 +233,7 @@ def _certificate_record(op, fmt, result, partial):
     maximum, minimum = _magnitudes(float(result["min"][0]), float(result["max"][0]), low_pair, high_pair)
     exhaustive = fmt.frac_bits <= certificate.DENSE_BITS and not partial
     exact_max = result["min"][0] if abs(result["min"][0]) >= abs(result["max"][0]) else result["max"][0]
-    return {
+    return _signed(low_pair, high_pair) | {
         "method": ("certificate (complete)" if exhaustive else
                    "certificate (sampled fractions)" if not partial else "certificate (reduced, for tests)"),
         "partial": partial,
@@ -246,104 +252,3 @@ def _certificate_record(op, fmt, result, partial):
         "exponent_mismatches": result["exponent_mismatches"],
         "exponent_examples": [{"a": a, "b": b, "got": g} for a, b, g in result["exponent_examples"]],
     }
-
-
-# ---------------------------------------------------------------- everything
-
-# formats verified when none is named: float16 stands for the 16-bit sweeps
-DEFAULT_DTYPES = ("float16", "float32")
-
-
-def default_plan(dtypes=None, ops=None, backends=None):
-    """The (backend, dtype, op) triples to verify.
-
-    Without explicit choices: the C ufuncs on float16 (2^32 pairs per op) and
-    the complete float32 certificate; the numba ufuncs, when ``mitchell.numba``
-    imports, on the float32 certificate (their 16-bit sweeps take about twice
-    as long as the C ones; ``--backend numba`` runs them).  bfloat16 (another
-    2^32 pairs per op, about 30 s) and float64 run on request (``--dtype``),
-    which keeps the default run within a minute on two cores.
-    """
-    triples = []
-    for backend in backends or formats.available_backends():
-        if dtypes:
-            names = dtypes
-        else:
-            names = [d for d in formats.available_dtypes(backend) if d in DEFAULT_DTYPES]
-            if backend != "c" and not backends:
-                names = [d for d in names if formats.binary_format(d).width > 16]
-        for dtype in names:
-            for op in ops or list(formats.CEILINGS):
-                triples.append((backend, dtype, op))
-    return triples
-
-
-def _verify_quietly(backend, dtype, op):
-    keep_freed_memory()
-    return verify_op(op, dtype, backend=backend, workers=1)
-
-
-def verify(dtypes=None, ops=None, backends=None, workers=None, progress=False):
-    """Verify every (backend, dtype, op) of ``default_plan``; return the records in that order.
-
-    16-bit formats run one after the other, each on ``workers`` processes;
-    the certificates (one process each) run side by side on ``workers`` processes.
-    """
-    triples = default_plan(dtypes, ops, backends)
-    workers = workers or os.cpu_count() or 1
-    records = {}
-    wide = [t for t in triples if formats.binary_format(t[1]).width > 16]
-    if workers > 1 and len(wide) > 1:
-        bar = Progress(f"{len(wide)} certificates", enabled=progress)
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        with concurrent.futures.ProcessPoolExecutor(min(workers, len(wide)), mp_context=context) as pool:
-            futures = {pool.submit(_verify_quietly, *t): t for t in wide}
-            for i, future in enumerate(concurrent.futures.as_completed(futures)):
-                records[futures[future]] = future.result()
-                bar.update(i + 1, len(wide))
-        bar.close()
-    for backend, dtype, op in triples:
-        if (backend, dtype, op) not in records:
-            records[backend, dtype, op] = verify_op(op, dtype, backend=backend, workers=workers,
-                                                    progress=progress)
-    return [records[t] for t in triples]
-
-
-def add_arguments(parser):
-    names = [name for name, _, _ in formats.FORMAT_FIELDS]
-    parser.add_argument("--dtype", action="append", choices=names,
-                        help="format to verify (repeatable; default: float16 and float32; "
-                             "bfloat16 and float64 on request)")
-    parser.add_argument("--op", action="append", choices=list(formats.CEILINGS),
-                        help="operation to verify (repeatable; default: all)")
-    parser.add_argument("--backend", action="append", choices=["c", "numba"],
-                        help="ufuncs to run (repeatable; default: c, and numba's float32 certificate "
-                             "when mitchell.numba imports)")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="processes for the 16-bit sweeps (default: all CPUs)")
-    parser.add_argument("--json", metavar="PATH", help="write the certificate records as JSON")
-    parser.add_argument("--plot", metavar="DIR",
-                        help="write a heatmap of the error over (f1, f2) and a histogram per row "
-                             "(needs matplotlib: pip install 'mitchell[plot]')")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def run(args):
-    keep_freed_memory()
-    if args.plot:  # fail before the long run, not after
-        from mitchell._verify_report import require_matplotlib
-        require_matplotlib()
-    started = time.perf_counter()
-    records = verify(args.dtype, args.op, args.backend, args.workers, progress=not args.quiet)
-    elapsed = time.perf_counter() - started
-    print_table(records, elapsed, sys.stdout)
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump({"records": records, "seconds": round(elapsed, 2)}, out, indent=2)
-            out.write("\n")
-        print(f"certificate written to {args.json}")
-    if args.plot:
-        for path in write_plots(records, args.plot):
-            print(f"plot written to {path}")
-    return 0 if all(r["pass"] for r in records) else 1

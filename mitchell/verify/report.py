@@ -43,8 +43,8 @@ class Progress:
             self.stream.flush()
 
 
-def _pct(x):
-    return "-" if x is None else f"{100 * x:.6f}%"
+def _pct(x, digits=6):
+    return "-" if x is None else f"{100 * x:+.{digits}f}%" if digits == 4 else f"{100 * x:.{digits}f}%"
 
 
 def _pair(pair):
@@ -55,17 +55,20 @@ def _pair(pair):
 
 def print_table(records, elapsed, out):
     """The readable table: one row per (backend, dtype, op), then notes."""
-    header = (f"{'dtype':<9}{'op':<5}{'backend':<9}{'method':<32}{'pairs run':>15}  "
-              f"{'max error':>18}{'at':>16}  {'min':>10}{'mean':>12}{'bias':>12}  {'ceiling':<8}{'result'}")
+    header = (f"{'variant':<9}{'dtype':<9}{'op':<5}{'backend':<9}{'method':<24}{'pairs run':>15}  "
+              f"{'max |error|':>18}{'at':>18}  {'lowest':>11}{'highest':>11}{'mean |e|':>11}{'bias':>11}  "
+              f"{'ceiling':<8}{'seconds':>8}  {'result'}")
     out.write(header + "\n" + "-" * len(header) + "\n")
     for r in records:
         maximum = f"{r['max_error']:.10f}" if r["max_error"] is not None else "-"
         exact = f" ={r['max_error_exact']}" if r.get("max_error_exact") in ("1/9", "1/8") else ""
         at = _pair(r["argmax"]).replace(" x ", "*" if r["op"] == "mul" else "/")
         verdict = "PASS" if r["pass"] else "FAIL"
-        out.write(f"{r['dtype']:<9}{r['op']:<5}{r['backend']:<9}{r['method']:<32}{r['pairs_run']:>15,}  "
-                  f"{maximum + exact:>18}{at:>16}  {_pct(r['min_error']):>10}{_pct(r['mean_error']):>12}"
-                  f"{_pct(r['bias']):>12}  {r['ceiling']:<8}{verdict}\n")
+        method = r["method"].replace("certificate ", "cert. ")
+        out.write(f"{r['variant']:<9}{r['dtype']:<9}{r['op']:<5}{r['backend']:<9}{method:<24}"
+                  f"{r['pairs_run']:>15,}  {maximum + exact:>18}{at:>18}  {_pct(r['min_signed'], 4):>11}"
+                  f"{_pct(r['max_signed'], 4):>11}{_pct(r['mean_error'], 4):>11}{_pct(r['bias'], 4):>11}  "
+                  f"{r['ceiling'] or '-':<8}{r['seconds']:>8.1f}  {verdict}\n")
     out.write("\n")
     for r in records:
         out.write(_notes(r))
@@ -74,18 +77,43 @@ def print_table(records, elapsed, out):
               f"({len(records)} checks, {elapsed:.1f} s)\n")
 
 
+def print_metrics(rows, out):
+    """EvoApproxLib's integer metrics, one row per (variant, dtype, backend)."""
+    header = (f"{'variant':<9}{'dtype':<7}{'backend':<9}{'pairs':>12}  {'ER':>9}{'MED':>12}{'NMED':>12}"
+              f"{'MRED':>12}{'WCE':>8}{'WCRE':>10}  {'wrong':>6}  {'seconds':>7}")
+    out.write("\nInteger products (ratios as fractions; mred counts exact products 0 as error 0; "
+              "nmed divides by the largest exact product):\n")
+    out.write(header + "\n" + "-" * len(header) + "\n")
+    for m in rows:
+        out.write(f"{m['variant']:<9}{m['dtype']:<7}{m['backend']:<9}{m['pairs']:>12,}  {m['er']:>9.6f}"
+                  f"{m['med']:>12.4f}{m['nmed']:>12.3e}{m['mred']:>12.6f}{m['wce']:>8}{m['wcre']:>10.6f}  "
+                  f"{m['mismatches']:>6}  {m['seconds']:>7.2f}\n")
+    methods = sorted({m["method"] for m in rows})
+    for method in methods:
+        out.write(f"pairs: {method}\n")
+    bad = sum(m["mismatches"] for m in rows)
+    out.write(f"{'every integer product as docs/semantics.md defines it' if not bad else 'WRONG INTEGER PRODUCTS'}"
+              f" ({bad} wrong)\n")
+
+
 def _notes(r):
-    name = f"{r['dtype']} {r['op']} ({r['backend']})"
+    name = f"{r['variant']} {r['dtype']} {r['op']} ({r['backend']})"
     lines = []
-    if r["mean_error"] is not None:
+    if r["mean_error"] is not None and r["variant"] != "mitchell":
+        lines.append(f"signed error from {r['min_signed_exact']} to {r['max_signed_exact']}; "
+                     f"mean |error| {100 * r['mean_error']:.4f}%, bias {100 * r['bias']:+.4f}%")
+    elif r["mean_error"] is not None:
         lines.append(f"mean |error| {100 * r['mean_error']:.4f}%; Mitchell (1962): about "
                      f"{100 * r['mitchell_mean']:.2f}%, the integral over (f1, f2): "
                      f"{100 * r['mean_integral']:.4f}%")
     counted = ("pairs with exact and Mitchell results normal" if "flag_mismatches" in r
                else "points where the extremes can lie")
-    lines.append(f"{r['count']:,} {counted}; {r['side']}, "
-                 f"at most {r['ceiling']} away: {r['ceiling_violations']} violations; "
-                 f"maximum {r['max_error_exact']} {'(attained)' if r['attained'] else '(ceiling not attained)'}")
+    if r["ceiling"] is not None:
+        lines.append(f"{r['count']:,} {counted}; {r['side']}, "
+                     f"at most {r['ceiling']} away: {r['ceiling_violations']} violations; "
+                     f"maximum {r['max_error_exact']} {'(attained)' if r['attained'] else '(ceiling not attained)'}")
+    else:
+        lines.append(f"{r['count']:,} {counted}")
     if "flag_mismatches" in r:
         lines.append(f"every result bit pattern and the raised flags against docs/semantics.md: "
                      f"{r['rule_mismatches']} wrong results, {r['flag_mismatches']} calls with wrong flags")
@@ -119,8 +147,8 @@ def require_matplotlib():
 def error_grid(op, dtype, kernel, grid=PLOT_GRID):
     """Signed relative errors of ``kernel`` on a grid of fractions (f1 rows, f2 columns),
     operands in [1, 2); returns (fractions, errors)."""
-    from mitchell import _verify_certificate as certificate
-    from mitchell import _verify_formats as formats
+    from mitchell.verify import certificate
+    from mitchell.verify import formats
     fmt = formats.binary_format(dtype)
     n = min(grid, 1 << fmt.frac_bits)
     step = (1 << fmt.frac_bits) // n
@@ -137,17 +165,17 @@ def error_grid(op, dtype, kernel, grid=PLOT_GRID):
 
 def write_plots(records, directory):
     """A heatmap and a histogram per record (from its backend's ufunc); returns the paths."""
-    from mitchell import _verify_formats as formats
+    from mitchell.verify import formats
     plt = require_matplotlib()
     os.makedirs(directory, exist_ok=True)
     paths = []
     for r in records:
         if r["backend"] == "injected":
             continue
-        kernel = formats.kernel(r["backend"], r["op"])
+        kernel = formats.kernel(r["backend"], r["op"], r["variant"])
         fractions, rel = error_grid(r["op"], r["dtype"], kernel)
-        stem = os.path.join(directory, f"{r['dtype']}_{r['op']}_{r['backend']}")
-        title = f"mitchell.{r['op']} on {r['dtype']} ({r['backend']}): relative error"
+        stem = os.path.join(directory, f"{r['variant']}_{r['dtype']}_{r['op']}_{r['backend']}")
+        title = f"{r['variant']} {r['op']} on {r['dtype']} ({r['backend']}): relative error"
 
         fig, ax = plt.subplots(figsize=(6, 5))
         image = ax.imshow(rel, origin="lower", extent=(0, 1, 0, 1), cmap="viridis", aspect="equal")
