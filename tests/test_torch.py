@@ -19,6 +19,8 @@ Where expected values come from:
 import collections
 import contextlib
 import doctest
+import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -174,22 +176,33 @@ def test_variants_equal_mitchell_matmul_with_that_variant(variant):
     assert mode.backward == variant
 
 
-@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
-def test_half_precision_products_in_their_format(dtype):
-    # mitchell multiplies float16/bfloat16 in their format and sums in float32; the result is
-    # rounded once to the operands' dtype, as torch's own half-precision matmul does
-    if dtype == "bfloat16":
-        ml_dtypes = pytest.importorskip("ml_dtypes")
+def half_precision_check(dtype):
+    """mitchell multiplies float16/bfloat16 in their format and sums in float32; the result is
+    rounded once to the operands' dtype, as torch's own half-precision matmul does."""
+    a = rand(4, 8, seed=21).to(dtype)
+    b = rand(8, 3, seed=22).to(dtype)
+    y = mt.matmul(a, b)
+    if dtype == torch.bfloat16:
+        import ml_dtypes
         np_dtype = ml_dtypes.bfloat16
     else:
         np_dtype = np.float16
-    a, b = rand(4, 8, seed=21).to(getattr(torch, dtype)), rand(8, 3, seed=22).to(getattr(torch, dtype))
-    y = mt.matmul(a, b)
-    a_np = arr(a.float()).astype(np_dtype)
-    b_np = arr(b.float()).astype(np_dtype)
-    expected = mitchell.matmul(a_np, b_np)
-    assert expected.dtype == np.float32 and y.dtype == a.dtype
-    assert torch.equal(y, torch.from_numpy(expected).to(a.dtype))
+    expected = mitchell.matmul(arr(a.float()).astype(np_dtype), arr(b.float()).astype(np_dtype))
+    assert expected.dtype == np.float32 and y.dtype == dtype
+    assert torch.equal(y, torch.from_numpy(expected).to(dtype))
+
+
+def test_float16_products_in_their_format():
+    half_precision_check(torch.float16)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ml_dtypes") is None, reason="needs ml_dtypes")
+def test_bfloat16_products_in_their_format():
+    # in a child process: importing ml_dtypes here, where the conftest has built the numba
+    # backend's ufuncs, would compile their bfloat16 loops (tens of seconds)
+    code = ("import torch, test_torch; torch.set_num_threads(1); "
+            "test_torch.half_precision_check(torch.bfloat16)")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=os.path.dirname(__file__))
 
 
 # --------------------------------------------------------------------------- gradients
