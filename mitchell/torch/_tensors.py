@@ -24,7 +24,7 @@ def check(*tensors, op):
         if t.dtype not in FLOAT_DTYPES:  # RuntimeError, as torch's own dtype errors
             raise RuntimeError(
                 f"mitchell.torch.{op}: got a {t.dtype} tensor; mitchell's matrix products take "
-                "floating-point tensors (float32, float64)")
+                "floating-point tensors (float32, float64, float16, bfloat16)")
     dtypes = {t.dtype for t in tensors}
     if len(dtypes) > 1:
         names = ", ".join(sorted(str(d) for d in dtypes))
