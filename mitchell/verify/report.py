@@ -43,8 +43,8 @@ class Progress:
             self.stream.flush()
 
 
-def _pct(x, digits=6):
-    return "-" if x is None else f"{100 * x:+.{digits}f}%" if digits == 4 else f"{100 * x:.{digits}f}%"
+def _pct(x, digits=6, sign=""):
+    return "-" if x is None else f"{100 * x:{sign}.{digits}f}%"
 
 
 def _pair(pair):
@@ -56,7 +56,7 @@ def _pair(pair):
 def print_table(records, elapsed, out):
     """The readable table: one row per (backend, dtype, op), then notes."""
     header = (f"{'variant':<9}{'dtype':<9}{'op':<5}{'backend':<9}{'method':<24}{'pairs run':>15}  "
-              f"{'max |error|':>18}{'at':>18}  {'lowest':>11}{'highest':>11}{'mean |e|':>11}{'bias':>11}  "
+              f"{'max |error|':>18}  {'at':>20}  {'lowest':>11}{'highest':>11}{'mean |e|':>11}{'bias':>11}  "
               f"{'ceiling':<8}{'seconds':>8}  {'result'}")
     out.write(header + "\n" + "-" * len(header) + "\n")
     for r in records:
@@ -66,8 +66,8 @@ def print_table(records, elapsed, out):
         verdict = "PASS" if r["pass"] else "FAIL"
         method = r["method"].replace("certificate ", "cert. ")
         out.write(f"{r['variant']:<9}{r['dtype']:<9}{r['op']:<5}{r['backend']:<9}{method:<24}"
-                  f"{r['pairs_run']:>15,}  {maximum + exact:>18}{at:>18}  {_pct(r['min_signed'], 4):>11}"
-                  f"{_pct(r['max_signed'], 4):>11}{_pct(r['mean_error'], 4):>11}{_pct(r['bias'], 4):>11}  "
+                  f"{r['pairs_run']:>15,}  {maximum + exact:>18}  {at:>20}  {_pct(r['min_signed'], 4, '+'):>11}"
+                  f"{_pct(r['max_signed'], 4, '+'):>11}{_pct(r['mean_error'], 4):>11}{_pct(r['bias'], 4, '+'):>11}  "
                   f"{r['ceiling'] or '-':<8}{r['seconds']:>8.1f}  {verdict}\n")
     out.write("\n")
     for r in records:
