@@ -71,10 +71,13 @@ def mitchell_log(v):
     return e + (v / Fraction(2) ** e - 1)
 
 
-def slow_kernel(op, a, b, fmt):
-    """Independent Fraction oracle for finite nonzero a, b: (bits, flags)."""
+def slow_kernel(op, a, b, fmt, correction=Fraction(0)):
+    """Independent Fraction oracle for finite nonzero a, b: (bits, flags).
+
+    ``correction`` is added to the log sum (a variant's kappa / 2^p)."""
     va, vb = fraction_of(a, fmt), fraction_of(b, fmt)
     L = mitchell_log(va) + mitchell_log(vb) if op == "mul" else mitchell_log(va) - mitchell_log(vb)
+    L += correction
     E = L.numerator // L.denominator  # floor
     F = L - E
     sign = int((va < 0) != (vb < 0))
@@ -588,3 +591,183 @@ def test_array_wrappers_report_in_numpy_order():
     with np.errstate(all="raise"):
         with pytest.raises(FloatingPointError, match="divide by zero"):
             ref.div(np.float32([0.0, 1.0]), np.float32([0.0, 0.0]))
+
+
+# ---------------------------------------------------------------- variants (semantics.md, "Variants")
+# The constants are checked against their derivations in tests/test_variants.py; here the
+# oracle's arithmetic around them.
+
+VARIANT_CASES = [(v, op, name) for (v, op), table in ref.KAPPA.items() for name in table
+                 if name in FORMAT_NAMES] + [("realm", "mul", name) for name in ref.REALM_FORMATS]
+
+
+def realm_correction(a, b, fmt):
+    """kappa / 2^p for realm from the values: T[floor(8 f1)][floor(8 f2)] 2^(p-16), rounded half-even."""
+    f1 = mitchell_log(fraction_of(a, fmt)) % 1
+    f2 = mitchell_log(fraction_of(b, fmt)) % 1
+    t = REALM_T[int(8 * f1)][int(8 * f2)]
+    return Fraction(round(Fraction(t) * Fraction(2) ** (fmt.frac_bits - 16)), 2**fmt.frac_bits)
+
+
+# REALM's table as printed in semantics.md (row i, column j), typed again for this test.
+REALM_T = [
+    [246, 749, 1251, 1753, 2255, 2758, 3185, 1561],
+    [749, 2277, 3805, 5333, 6861, 7422, 4973, 1684],
+    [1251, 3805, 6359, 8912, 9455, 7066, 4246, 1425],
+    [1753, 5333, 8912, 10072, 8092, 5784, 3475, 1166],
+    [2255, 6861, 9455, 8092, 6296, 4500, 2703, 907],
+    [2758, 7422, 7066, 5784, 4500, 3216, 1932, 648],
+    [3185, 4973, 4246, 3475, 2703, 1932, 1161, 390],
+    [1561, 1684, 1425, 1166, 907, 648, 390, 131],
+]
+
+
+def test_realm_table_transcribed():
+    assert [list(row) for row in ref.REALM_TABLE] == REALM_T
+
+
+@pytest.mark.parametrize("case", VARIANT_CASES, ids="-".join)
+def test_variants_against_fraction_oracle(case):
+    """Random finite nonzero operands (normal, subnormal, overflowing and underflowing results),
+    normal operands near carries, against the Fraction oracle with the correction added to L."""
+    variant, op, name = case
+    fmt = ref.FORMATS[name]
+    kernel = ref.mul_bits if op == "mul" else ref.div_bits
+    rng = random.Random(hash(case) & 0xFFFF)
+    for _ in range(400):
+        a, b = random_finite_nonzero(rng, fmt), random_finite_nonzero(rng, fmt)
+        if variant == "realm":
+            correction = realm_correction(a, b, fmt)
+        else:
+            correction = Fraction(ref.KAPPA[(variant, op)][name], 2**fmt.frac_bits)
+        assert kernel(a, b, fmt, variant) == slow_kernel(op, a, b, fmt, correction), (hex(a), hex(b))
+
+
+@pytest.mark.parametrize(
+    "variant, op, name, x, y, expected",
+    [
+        # lmul float16: kappa = 64 = 2^-4: L = 0.5 + 0.5 + 1/16 -> 2 (1 + 1/16)
+        ("lmul", "mul", "float16", 1.5, 1.5, 2.125),
+        # lmul bfloat16, f1 = f2 = 127/128: 254/128 + 8/128 = 2 + 6/128 carries two binades: 4 (1 + 6/128)
+        ("lmul", "mul", "bfloat16", 1.9921875, 1.9921875, 4.1875),
+        # minimax div float16, kappa = -77: L = -1023/1024 - 77/1024 = -2 + 948/1024 borrows two binades
+        ("minimax", "div", "float16", 1.0, 1.9990234375, 0.25 * (1 + 948 / 1024)),
+        # biasfree div float32 kappa = -486498: 1/1 -> 2^-1 (1 + (2^23 - 486498)/2^23)
+        ("biasfree", "div", "float32", 1.0, 1.0, 0.5 * (1 + (2**23 - 486498) / 2**23)),
+        # realm float16 region (0, 0): T = 246, 246/64 = 3.84 -> kappa 4: 1 + 4/1024
+        ("realm", "mul", "float16", 1.0, 1.0, 1 + 4 / 1024),
+        # realm float32 region (3, 3) (f = 3/8): 10072 * 2^7 = 1289216: L = 3/4 + 1289216/2^23 < 1
+        ("realm", "mul", "float32", 1.375, 1.375, 1 + 0.75 + 1289216 / 2**23),
+        # the special values are plain mul's: 0 * inf is NaN, inf * x is inf
+        ("lmul", "mul", "float32", 0.0, INF, NAN),
+        ("minimax", "div", "float64", 1.0, 0.0, INF),
+    ],
+)
+def test_variant_hand_values(variant, op, name, x, y, expected):
+    fmt = ref.FORMATS[name]
+    kernel = ref.mul_bits if op == "mul" else ref.div_bits
+    bits, _ = kernel(bits_of(x, fmt), bits_of(y, fmt), fmt, variant)
+    if np.isnan(expected):
+        assert bits == fmt.qnan_bits
+    else:
+        assert bits == bits_of(expected, fmt)
+
+
+def test_realm_kappa_rounds_to_nearest():
+    # p = 7: kappa = T / 2^9; p = 10: T / 2^6.  Hand-computed from the table: T[4][4] = 6296,
+    # 6296 / 64 = 98.375 -> 98; T[0][0] = 246 / 512 = 0.48 -> 0; T[3][3] = 10072 / 512 = 19.67 -> 20.
+    # (No entry of the table is an exact half at p = 7 or 10, so ties to even never decide.)
+    f16, bf16 = ref.FORMATS["float16"], ref.FORMATS["bfloat16"]
+    assert ref.kappa("realm", "mul", f16, 4 << 7, 4 << 7) == 98
+    assert ref.kappa("realm", "mul", bf16, 0, 0) == 0
+    assert ref.kappa("realm", "mul", bf16, 3 << 4, 3 << 4) == 20
+    assert ref.kappa("realm", "mul", ref.FORMATS["float64"], 7 << 49, 7 << 49) == 131 << 36
+
+
+def test_unsupported_variants_raise():
+    f32, e5m2 = ref.FORMATS["float32"], ref.FORMATS["float8_e5m2"]
+    one = bits_of(1.0, f32)
+    with pytest.raises(ValueError):
+        ref.div_bits(one, one, f32, "lmul")  # mul only
+    with pytest.raises(ValueError):
+        ref.mul_bits(0x3C, 0x3C, e5m2, "realm")  # float16 ... float64 only
+    with pytest.raises(ValueError):
+        ref.mul_bits(one, one, f32, "ilm1")  # integers only
+    with pytest.raises(ValueError):
+        ref.imul(3, 3, "int64", "lmul")  # 64-bit integers have no variant loop
+    with pytest.raises(ValueError):
+        ref.imul(300, 3, "int8")  # not an int8
+    with pytest.raises(ValueError):
+        ref.mul_bits_array(np.zeros(0, np.uint32), np.zeros(0, np.uint32), f32, "nonesuch")
+
+
+@pytest.mark.parametrize(
+    "a, b, name, variant, expected, flags",
+    [
+        # lmul adds 1/16 to the fraction sum: 8 * 1 -> 8 (1 + 1/16) = 8.5, a tie -> 8 (even)
+        (8, 1, "int8", "lmul", 8, NONE),
+        # 9 = 8 (1 + 1/8): 8 (1 + 1/8 + 1/16) = 9.5 -> 10 (even); sign-magnitude
+        (9, 1, "int8", "lmul", 10, NONE),
+        (-9, 1, "int8", "lmul", -10, NONE),
+        # 255 = 2^7 (1 + 127/128): 254/128 + 1/16 = 2 + 6/128: 2^16 (1 + 6/128) = 68608 > 65535
+        (255, 255, "uint8", "lmul", 65535, frozenset({"overflow"})),
+        # -128 * -128 = 2^14 (1 + kappa/2^52), kappa = 310106774581226: 16384 + kappa/2^38 = 17512.17
+        (-128, -128, "int8", "minimax", 17512, NONE),
+        # plain Mitchell's integer algorithm: 3 * 3 = 2^2 (1 + 1/2 + 1/2) -> 2^3 (0.5 + 0.5) = 8
+        (3, 3, "int8", "mitchell", 8, NONE),
+        (-5, 3, "int8", "mitchell", -14, NONE),
+        # 64-bit mitchell saturates: 2^62 * 4 = 2^64 exactly (power of two) -> INT64_MIN for a negative
+        (-(2**62), 4, "int64", "mitchell", -(2**63), frozenset({"overflow"})),
+        (2**62, 2, "int64", "mitchell", 2**63 - 1, frozenset({"overflow"})),
+        (2**32, 2**32, "uint64", "mitchell", 2**64 - 1, frozenset({"overflow"})),
+        # ilm: the basic block without the carry case, then corrections
+        (255, 255, "uint8", "ilm0", 48896, NONE),
+        (255, 255, "uint8", "ilm1", 48896 + 12160, NONE),
+        (0, -7, "int8", "ilm3", 0, NONE),
+    ],
+)
+def test_imul_hand_values(a, b, name, variant, expected, flags):
+    assert ref.imul(a, b, name, variant) == (expected, flags)
+
+
+def test_integer_mitchell_is_the_float64_product():
+    """semantics.md: for mitchell, the float64 variant product of the operands is the integer
+    algorithm (its products are integers): every int8 pair."""
+    f64 = ref.FORMATS["float64"]
+    for a in range(-128, 128):
+        for b in range(-128, 128):
+            bits, _ = ref.mul_bits(bits_of(float(a), f64), bits_of(float(b), f64), f64)
+            value = fraction_of(bits, f64)
+            assert value.denominator == 1 and ref.imul(a, b, "int8")[0] == value, (a, b)
+
+
+def test_ilm_reaches_the_exact_product():
+    # each block removes the leading one of both residues: with T + 1 >= the smaller number of
+    # one bits the product is exact; and it never exceeds it
+    rng = random.Random(12)
+    for _ in range(2000):
+        a, b = rng.randint(-(2**31), 2**31 - 1), rng.randint(-(2**31), 2**31 - 1)
+        fewest = min(bin(abs(a)).count("1"), bin(abs(b)).count("1"))
+        for t in range(4):
+            r = ref.ilm(a, b, t)
+            assert abs(r) <= abs(a * b)
+            if fewest <= t + 1:
+                assert r == a * b
+
+
+def test_integer_arrays():
+    values, flags = ref.imul_array(np.array([3, -128, 127], np.int8), np.int8(-128), "realm")
+    assert values.dtype == np.int16
+    assert values.tolist() == [ref.imul(x, -128, "int8", "realm")[0] for x in (3, -128, 127)]
+    assert flags == NONE
+    q, flags = ref.idiv_array(np.array([1, 0], np.uint16), np.array([0, 0], np.uint16), "biasfree")
+    assert q.dtype == np.float64 and q[0] == np.inf and np.isnan(q[1])
+    assert flags == frozenset({"divide", "invalid"})
+
+
+def test_float_wrappers_take_a_variant():
+    x = np.float16([1.5, 3.0])
+    assert ref.mul(x, x, variant="lmul").tolist() == [2.125, 8.5]  # 2 (1 + 1/16), 8 (1 + 1/16)
+    with pytest.raises(FloatingPointError, match="overflow encountered in lmul_mul"):
+        with np.errstate(over="raise"):
+            ref.mul(np.float16([60000]), np.float16([2]), variant="lmul")
