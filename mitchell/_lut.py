@@ -59,7 +59,9 @@ def lut(dtype, variant="mitchell"):
         rows.  Index with ``table[a.view(np.uint8), b.view(np.uint8)]``;
         ``table.ravel()`` is the row-major ``(a << 8) | b`` layout of a flat
         65536-entry table.  The output type is the variant's (``mul``
-        widens: int16 for int8, uint16 for uint8).
+        widens: int16 for int8, uint16 for uint8); a product beyond it is
+        saturated by the variant's ``mul``, which raises its overflow
+        warning (``np.errstate`` controls it).
 
     Raises
     ------
@@ -148,10 +150,12 @@ def write_lut(path, tool, dtype=np.int8, variant="mitchell"):
     ------
     ValueError
         For an unknown tool or variant, an operand type the tool does not
-        read, or products that do not fit the tool's entry type (uint8
-        Mitchell products reach 65,024, beyond TorchApprox's int16).  Every
-        check runs before the file is opened: on error nothing is written
-        and an existing file is left as it was.
+        read, products that do not fit the tool's entry type (uint8
+        Mitchell products reach 65,024, beyond TorchApprox's int16), or
+        products the variant's ``mul`` saturates (its overflow flag: the
+        entry would not be the product).  Every check runs before the file
+        is opened: on error nothing is written and an existing file is left
+        as it was.
 
     Examples
     --------
@@ -169,7 +173,14 @@ def write_lut(path, tool, dtype=np.int8, variant="mitchell"):
     ValueError: AdaPT reads int8 operands only, not uint8; use dtype=np.int8
     """
     fmt = _lut_writers.format_for(tool, dtype)
-    table = lut(dtype, variant)
+    with np.errstate(over="raise"):  # a product mul saturated is not the variant's product
+        try:
+            table = lut(dtype, variant)
+        except FloatingPointError as error:
+            raise ValueError(
+                f"some {variant} products of {np.dtype(dtype).name} operands overflow the "
+                f"type mul returns (it saturates them), so no {fmt.title} table can hold "
+                f"them; nothing was written") from error
     note = (f"mitchell {_version()}: lut[a][b] = {variant} product of {np.dtype(dtype).name} "
             f"operands a, b, written by mitchell.write_lut").replace("*/", "* /")
     data = _lut_writers.encode(fmt, table, note)

@@ -213,6 +213,27 @@ def test_products_beyond_the_entry_type_are_refused(tmp_path, monkeypatch):
     assert np.loadtxt(tmp_path / "approxtorch", dtype=np.int32).max() == 65536  # -128 x -128 x 4
 
 
+def saturating(a, b):
+    """A made-up multiplier whose uint8 products (2 a b) saturate at 65,535
+    with NumPy's overflow flag, as mitchell's integer loops do."""
+    exact = 2 * a.astype(np.int64) * b.astype(np.int64)
+    if (exact > 65535).any():
+        np.uint16(65535) * np.uint16(2)  # sets the overflow flag: warns, or raises under errstate
+    return np.minimum(exact, 65535).astype(np.uint16)
+
+
+def test_saturated_products_are_refused(tmp_path, monkeypatch):
+    """A saturated entry is not the variant's product: TFApprox's uint16 would
+    hold 65,535, so write_lut refuses instead of writing it."""
+    monkeypatch.setattr(mitchell, "variants", {"saturating": SimpleNamespace(mul=saturating)},
+                        raising=False)
+    with pytest.raises(ValueError, match="saturating products of uint8 operands overflow"):
+        write_lut(tmp_path / "t.bin", "tfapprox", dtype=np.uint8, variant="saturating")
+    assert not (tmp_path / "t.bin").exists()
+    with pytest.warns(RuntimeWarning, match="overflow"):  # lut itself keeps mul's semantics
+        assert mitchell.lut(np.uint8, variant="saturating").max() == 65535
+
+
 def test_write_lut_docstring_examples(monkeypatch):
     # the examples call mitchell.write_lut; mitchell/__init__ may not export it yet
     monkeypatch.setattr(mitchell, "write_lut", write_lut, raising=False)
