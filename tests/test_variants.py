@@ -772,3 +772,46 @@ def test_corrected_variants_have_no_identity(variant):
     assert call(ufunc, one, one) != 1  # 2^0 (1 + kappa / 2^p), kappa > 0 at region (0, 0)
     with pytest.raises(ValueError, match="identity"):
         ufunc.reduce(np.empty(0, np.float32))
+
+
+# ------------------------------------------------------------------ the operand sets do their job
+
+
+@pytest.mark.parametrize("case", [("lmul", "mul", "float16"), ("minimax", "div", "float32"),
+                                  ("realm", "mul", "float16"), ("biasfree", "div", "float64")], ids=case_id)
+def test_operand_sets_reach_the_boundaries(case):
+    """The targeted pairs do produce what they aim at: carries into two binades (mul, kappa > 0)
+    or borrows from two (div, kappa < 0), overflows, underflows with and without rounding, results
+    that round up to the smallest normal, and exact subnormal results."""
+    variant, op, name = case
+    fmt = reference.FORMATS[name]
+    a, b = float_operands(variant, op, name)
+    expected, flags = float_expected(variant, op, name)
+    da = [reference.decode(x, fmt) for x in a.tolist()]
+    db = [reference.decode(y, fmt) for y in b.tolist()]
+    shifts = set()
+    for x, y, r in zip(da, db, expected.tolist()):
+        dr = reference.decode(r, fmt)
+        if x.kind == y.kind == dr.kind == "normal":
+            shifts.add(dr.e - (x.e + y.e if op == "mul" else x.e - y.e))
+    assert shifts == ({0, 1, 2} if op == "mul" else {0, -1, -2})
+    assert {frozenset({"overflow"}), frozenset({"underflow"}), frozenset()} <= set(flags)
+    magnitude = [r & (fmt.sign_mask - 1) for r in expected.tolist()]
+    rounded_up = [i for i, f in enumerate(flags) if f == {"underflow"} and magnitude[i] == fmt.min_normal_bits]
+    exact_subnormal = [i for i, f in enumerate(flags) if not f and 0 < magnitude[i] < fmt.min_normal_bits
+                       and da[i].kind == db[i].kind == "normal"]
+    assert rounded_up and exact_subnormal
+
+
+@pytest.mark.parametrize("variant", ["lmul", "biasfree", "minimax", "realm"])
+def test_uint32_saturation_raises_overflow(variant, isa):
+    """semantics.md ("Variants on integers"): a product beyond the result type's range saturates
+    and raises 'overflow'.  (2^32 - 2)^2 with a positive correction exceeds 2^64 - 1."""
+    from fpflags import raised_flags
+
+    x = np.array([2**32 - 2], np.uint32)
+    expected = reference.imul(2**32 - 2, 2**32 - 2, "uint32", variant)
+    assert expected == (2**64 - 1, frozenset({"overflow"}))
+    got, seen = raised_flags(lambda: mitchell.variants[variant].mul(x, x))
+    assert got.dtype == np.uint64 and int(got[0]) == expected[0]
+    assert seen == {"overflow"}
