@@ -1,8 +1,12 @@
-"""Pure-Python reference oracle for Mitchell's approximate multiplication/division.
+"""Pure-Python reference oracle for Mitchell's approximate multiplication/division
+and its variants (``mitchell.variants``).
 
 Written from the definitions in ``docs/semantics.md`` (decode -> logarithm ->
-antilogarithm with gradual-underflow rounding), not from the C kernels and not
-with the "add the bit patterns" trick.  Every compiled backend is tested
+antilogarithm with gradual-underflow rounding; the variants' corrections of
+the log sum and their integer products), not from the C kernels, not from
+``mitchell/_spec.py`` and not with the "add the bit patterns" trick: the
+constant tables are transcribed from the document, so a wrong constant in the
+spec makes a test fail.  Every compiled backend is tested
 bit-for-bit against this module.  Only the standard library is used, except by
 the array wrappers at the bottom, which use NumPy.
 
