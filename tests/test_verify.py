@@ -477,8 +477,7 @@ def test_shipped_certified_json_agrees_with_a_fresh_float16_run():
 
 
 def test_certified_layout_from_records():
-    record = verify.verify_op("mul", "float32", variant="lmul", fraction_limit=None, mean_grid=64,
-                              exponent_stride=16)
+    record = verify.verify_op("mul", "float32", variant="lmul", **QUICK)
     table = cli.certified([record])  # partial records are left out
     assert table == {}
     record["partial"] = False
