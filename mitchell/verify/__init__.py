@@ -1,8 +1,7 @@
 """Certify the error of every variant from the shipped kernels: ``python -m mitchell verify``.
 
 For every variant, operation and float format the verifier runs the shipped
-ufuncs (the C loops, and ``mitchell.numba`` on request or for plain
-Mitchell's float32 certificate) and reports the largest and smallest signed
+ufuncs (the C loops, and ``mitchell.numba``'s on request) and reports the largest and smallest signed
 relative error, the mean |error| and the bias (mean signed error) over the
 input pairs whose exact and approximate results are both in the normal range,
 and the inputs attaining the extremes.  For plain Mitchell it also checks the

@@ -27,8 +27,7 @@ def add_arguments(parser):
     parser.add_argument("--op", action="append", choices=list(formats.CEILINGS),
                         help="operation to verify (repeatable; default: all)")
     parser.add_argument("--backend", action="append", choices=["c", "numba"],
-                        help="ufuncs to run (repeatable; default: c, and numba's float32 certificate "
-                             "when mitchell.numba imports; with --variant: c)")
+                        help="ufuncs to run (repeatable; default: c)")
     parser.add_argument("--workers", type=int, default=None,
                         help="processes for the 16-bit sweeps (default: all CPUs)")
     parser.add_argument("--json", metavar="PATH", help="write the certificate records as JSON")

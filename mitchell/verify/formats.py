@@ -2,7 +2,7 @@
 
 The formats and variants come from the one spec, ``mitchell/_spec.py``; a
 format appears when its dtype exists here (bfloat16 needs ``ml_dtypes``) and
-the backend has a loop for it, a backend when it imports.
+the backend has a loop for it.
 """
 
 from fractions import Fraction
@@ -91,18 +91,6 @@ def kernel(backend, op, variant="mitchell"):
         import mitchell.numba
         return mitchell.numba.variant_ufunc(variant, op)
     raise ValueError(f"unknown backend {backend!r}; known: c, numba")
-
-
-def available_backends():
-    """'c', plus 'numba' when ``mitchell.numba`` imports."""
-    backends = ["c"]
-    try:
-        import mitchell.numba  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        backends.append("numba")
-    return backends
 
 
 def has_loop(ufunc, dtype):
