@@ -79,14 +79,14 @@ def print_table(records, elapsed, out):
 
 def print_metrics(rows, out):
     """EvoApproxLib's integer metrics, one row per (variant, dtype, backend)."""
-    header = (f"{'variant':<9}{'dtype':<7}{'backend':<9}{'pairs':>12}  {'ER':>9}{'MED':>12}{'NMED':>12}"
-              f"{'MRED':>12}{'WCE':>8}{'WCRE':>10}  {'wrong':>6}  {'seconds':>7}")
+    header = (f"{'variant':<9}{'dtype':<7}{'backend':<9}{'pairs':>12}  {'ER':>9}  {'MED':>14}  {'NMED':>10}"
+              f"  {'MRED':>10}  {'WCE':>12}  {'WCRE':>9}  {'wrong':>6}  {'seconds':>7}")
     out.write("\nInteger products (ratios as fractions; mred counts exact products 0 as error 0; "
               "nmed divides by the largest exact product):\n")
     out.write(header + "\n" + "-" * len(header) + "\n")
     for m in rows:
-        out.write(f"{m['variant']:<9}{m['dtype']:<7}{m['backend']:<9}{m['pairs']:>12,}  {m['er']:>9.6f}"
-                  f"{m['med']:>12.4f}{m['nmed']:>12.3e}{m['mred']:>12.6f}{m['wce']:>8}{m['wcre']:>10.6f}  "
+        out.write(f"{m['variant']:<9}{m['dtype']:<7}{m['backend']:<9}{m['pairs']:>12,}  {m['er']:>9.6f}  "
+                  f"{m['med']:>14.4f}  {m['nmed']:>10.3e}  {m['mred']:>10.6f}  {m['wce']:>12}  {m['wcre']:>9.6f}  "
                   f"{m['mismatches']:>6}  {m['seconds']:>7.2f}\n")
     methods = sorted({m["method"] for m in rows})
     for method in methods:
