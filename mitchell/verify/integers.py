@@ -59,7 +59,7 @@ def expected(a, b, variant="mitchell"):
         magnitude = _log_sum(np.abs(a64), np.abs(b64), variant)
     info = np.iinfo(out)
     limit = np.where(negative, -info.min if info.min < 0 else 0, info.max)
-    magnitude = np.minimum(magnitude, limit)  # saturation (never reached by 8- and 16-bit operands)
+    magnitude = np.minimum(magnitude, limit)  # saturation: e.g. lmul 255 * 255 -> 65,535 in uint16
     return np.where(negative, -magnitude, magnitude).astype(out)
 
 
