@@ -74,8 +74,13 @@ MITCHELL_INLINE uint64_t ieee_narrow_exact(uint64_t x, unsigned EB, unsigned FB,
         return out_sign | ieee_inf_bits(eb, fb) | (mag > ieee_inf_bits(EB, FB) ? (uint64_t)1 << (fb - 1) : 0);
     if (mag == 0)
         return out_sign;
-    int64_t e = (int64_t)(mag >> FB) - ieee_bias(EB); /* the wide format's value is normal */
+    int64_t e = (int64_t)(mag >> FB) - ieee_bias(EB);
     uint64_t frac = mag & ieee_frac_mask(FB);
+    if (mag < ieee_min_normal_bits(FB)) { /* a subnormal of the wide format: normalise */
+        int lead = ieee_msb_index(frac);
+        e = ieee_emin(EB) - ((int64_t)FB - lead);
+        frac = (frac << (FB - lead)) & ieee_frac_mask(FB);
+    }
     if (e >= ieee_emin(eb))
         return out_sign | ((uint64_t)(e + ieee_bias(eb)) << fb) | (frac >> (FB - fb));
     /* a subnormal of the narrow format: (1 + f) 2^e on the grid 2^(emin - fb) */
@@ -97,6 +102,8 @@ MITCHELL_INLINE uint64_t ieee_widen_exact(uint64_t x, unsigned eb, unsigned fb, 
         e = ieee_emin(eb) - ((int64_t)fb - lead);
         frac = (frac << (fb - lead)) & ieee_frac_mask(fb);
     }
+    if (e < ieee_emin(EB)) /* a subnormal of the wide format (exact: fewer fraction bits) */
+        return out_sign | ((ieee_implicit_one(FB) | (frac << (FB - fb))) >> (ieee_emin(EB) - e));
     return out_sign | ((uint64_t)(e + ieee_bias(EB)) << FB) | (frac << (FB - fb));
 }
 

@@ -453,8 +453,9 @@ MITCHELL_INLINE uint64_t mitchell_round_f64_magnitude(uint64_t bits, uint64_t li
     int64_t e = (int64_t)(bits >> fb) - ieee_bias(MITCHELL_EB_f64);
     uint64_t sig = ieee_implicit_one(fb) | (bits & ieee_frac_mask(fb));
     uint64_t q;
-    if (e >= 64) {
-        q = UINT64_MAX; /* beyond every limit */
+    if (e >= 64) { /* beyond every limit, UINT64_MAX included */
+        *flags |= MITCHELL_FLAG_OVERFLOW;
+        return limit;
     } else if (e >= (int64_t)fb) {
         q = sig << (e - (int64_t)fb);
     } else if ((int64_t)fb - e >= 64) {

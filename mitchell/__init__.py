@@ -26,7 +26,7 @@ imported (``import mitchell`` does not import it: that takes most of a second).
 import os as _os
 
 from mitchell import _variants
-from mitchell._lut import lut
+from mitchell._lut import lut, write_lut
 
 __version__ = "0.1.0"
 
@@ -71,7 +71,7 @@ mul = _backend_module.mul
 div = _backend_module.div
 variants = _variants.build(_backend_module.variant_ufunc)
 
-__all__ = ["mul", "div", "lmul", "variants", "lut", "backend", "__version__"]
+__all__ = ["mul", "div", "lmul", "variants", "lut", "write_lut", "backend", "__version__"]
 
 if backend == "c":
     from mitchell._isa import active as isa, available as isa_available, set_isa

@@ -147,9 +147,9 @@ def _lmul_offset(frac_bits):
 # continuous optimum (0.0566233 / -0.0579951 for the mean, 0.0688575 /
 # -0.0748032 for the maximum, docs/error-analysis.md).  tests/test_variants.py
 # re-derives the 8- and 16-bit ones by exhaustive search.
-_BIASFREE_MUL = {"f16": 58, "bf16": 7, "f32": 474990, "f64": 255008540773765, "f8e4m3fn": 0, "f8e5m2": 0}
-_BIASFREE_DIV = {"f16": -59, "bf16": -7, "f32": -486498, "f64": -261186771493441, "f8e4m3fn": 0, "f8e5m2": 0}
-_MINIMAX_MUL = {"f16": 70, "bf16": 9, "f32": 577619, "f64": 310106774581226, "f8e4m3fn": 0, "f8e5m2": 0}
+_BIASFREE_MUL = {"f16": 58, "bf16": 7, "f32": 474990, "f64": 255008540773764, "f8e4m3fn": 0, "f8e5m2": 0}
+_BIASFREE_DIV = {"f16": -59, "bf16": -7, "f32": -486498, "f64": -261186771493442, "f8e4m3fn": 0, "f8e5m2": 0}
+_MINIMAX_MUL = {"f16": 70, "bf16": 9, "f32": 577619, "f64": 310106774581225, "f8e4m3fn": 0, "f8e5m2": 0}
 _MINIMAX_DIV = {"f16": -77, "bf16": -10, "f32": -627494, "f64": -336883456707751, "f8e4m3fn": -1, "f8e5m2": 0}
 
 # Region-corrected Mitchell: 8 x 8 regions by the leading 3 bits of f1

@@ -711,7 +711,7 @@ def test_unsupported_variants_raise():
         (-9, 1, "int8", "lmul", -10, NONE),
         # 255 = 2^7 (1 + 127/128): 254/128 + 1/16 = 2 + 6/128: 2^16 (1 + 6/128) = 68608 > 65535
         (255, 255, "uint8", "lmul", 65535, frozenset({"overflow"})),
-        # -128 * -128 = 2^14 (1 + kappa/2^52), kappa = 310106774581226: 16384 + kappa/2^38 = 17512.17
+        # -128 * -128 = 2^14 (1 + kappa/2^52), kappa = 310106774581225: 16384 + kappa/2^38 = 17512.17
         (-128, -128, "int8", "minimax", 17512, NONE),
         # plain Mitchell's integer algorithm: 3 * 3 = 2^2 (1 + 1/2 + 1/2) -> 2^3 (0.5 + 0.5) = 8
         (3, 3, "int8", "mitchell", 8, NONE),
