@@ -85,12 +85,9 @@ def machine():
                     break
     except OSError:
         pass
-    if callable(getattr(mitchell, "isa", None)):      # the one ISA selector of mitchell.variants' release
-        isa = mitchell.isa()
-    else:
-        from mitchell import _matmul
+    from mitchell import _isa  # the one instruction-set switch, whichever backend mul is
 
-        isa = _matmul.isa_active()
+    isa = _isa.active()
     return {"cpu": cpu, "python": platform.python_version(), "numpy": np.__version__,
             "mitchell": mitchell.__version__, "matmul_isa": isa,
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
