@@ -288,7 +288,9 @@ def test_documented_float_loops_exist(case):
     variant, op, name = case
     dtype = float_dtype(name)
     ufunc = getattr(mitchell.variants[variant], op)
-    assert ufunc is _ufuncs.variant_ufunc(variant, op)
+    if mitchell.backend == "c":  # mitchell.variants serves the active backend's ufuncs
+        assert ufunc is _ufuncs.variant_ufunc(variant, op)
+    ufunc = _ufuncs.variant_ufunc(variant, op)
     one = np.ones(2, dtype)
     assert call(ufunc, one, one, casting="no").dtype == dtype
 
