@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 import mitchell
-from mitchell._bench import interleaved_medians, make_operands
+from mitchell._bench import ZERO_FRACTION, interleaved_medians, make_operands
 
 ELEMENTWISE_SIZES = {"64K": 1 << 16, "1M": 1 << 20}
 MATMUL_SIZE = 512
@@ -32,10 +32,10 @@ def _elementwise(op, dtype, n, budget):
     return interleaved_medians(impls, a, b, budget)
 
 
-def _matmul(budget):
+def _matmul(budget, size=MATMUL_SIZE):
     rng = np.random.default_rng(0)
-    a = rng.standard_normal((MATMUL_SIZE, MATMUL_SIZE), dtype=np.float32)
-    b = rng.standard_normal((MATMUL_SIZE, MATMUL_SIZE), dtype=np.float32)
+    a = rng.standard_normal((size, size), dtype=np.float32)
+    b = rng.standard_normal((size, size), dtype=np.float32)
     names = [n for n, v in mitchell.variants.items() if v.kind != "iterative"]
     times = {n: [] for n in names}
     previous = mitchell.linalg.set_num_threads(1)
@@ -55,14 +55,16 @@ def _matmul(budget):
     return {n: float(np.median(t)) for n, t in times.items()}
 
 
-def run(budget):
-    """Print the variant tables; `budget` is seconds per implementation and case."""
+def run(budget, sizes=None, matmul_size=MATMUL_SIZE):
+    """Print the variant tables; `budget` is seconds per implementation and case,
+    `sizes` {name: length} of the elementwise table (default 64K and 1M)."""
+    sizes = ELEMENTWISE_SIZES if sizes is None else sizes
     print("\nvariants, elementwise: throughput relative to plain Mitchell and to NumPy "
-          "(>1: the variant is faster)")
+          f"(>1: the variant is faster); a with {ZERO_FRACTION:.0%} zeros, b dense")
     print(f"{'op':4} {'dtype':8} {'n':>4} {'variant':9} {'ns/elem':>8} {'vs mitchell':>12} {'vs numpy':>9}")
     for op in ["mul", "div"]:
         for dtype in ["float32", "float16"]:
-            for size, n in ELEMENTWISE_SIZES.items():
+            for size, n in sizes.items():
                 med = _elementwise(op, dtype, n, budget)
                 for name, seconds in med.items():
                     if name in ("mitchell", "numpy"):
@@ -70,9 +72,9 @@ def run(budget):
                     print(f"{op:4} {dtype:8} {size:>4} {name:9} {seconds / n * 1e9:>8.3f} "
                           f"{med['mitchell'] / seconds:>11.2f}x {med['numpy'] / seconds:>8.2f}x",
                           flush=True)
-    med = _matmul(budget * 10)
-    flops = 2 * MATMUL_SIZE ** 3
-    print(f"\nvariants, matmul float32 {MATMUL_SIZE}^3 on one thread: throughput relative to plain Mitchell")
+    med = _matmul(budget * 10, matmul_size)
+    flops = 2 * matmul_size ** 3
+    print(f"\nvariants, matmul float32 {matmul_size}^3 on one thread: throughput relative to plain Mitchell")
     for name, seconds in med.items():
         print(f"{name:9} {seconds * 1e3:8.2f} ms {flops / seconds / 1e9:7.1f} GFLOP/s "
               f"{med['mitchell'] / seconds:6.2f}x", flush=True)
