@@ -19,10 +19,7 @@
 #include <fenv.h>
 #include <string.h>
 
-#if !defined(_WIN32)
-#include <pthread.h>
-#define MITCHELL_HAVE_PTHREADS 1
-#endif
+#include "matmul_pool.h"
 
 #define MAX_THREADS MITCHELL_MAX_THREADS
 
@@ -90,12 +87,9 @@ static void run_job(mm_job *job)
     feclearexcept(FE_ALL_EXCEPT);
     job->status = 0;
 #ifdef MITCHELL_HAVE_TEAMS
-    if (w->team != NULL) {
-        /* the team's size is final once every member thread exists */
-        while (__atomic_load_n(&w->team->size, __ATOMIC_ACQUIRE) == 0)
-            sched_yield();
+    if (w->team != NULL)
         job->status = run_item(w, w->item, job);
-    } else
+    else
 #endif
         for (intptr_t b = claim_item(w); b < w->count && job->status == 0; b = claim_item(w))
             job->status = run_item(w, b, job);
@@ -103,15 +97,19 @@ static void run_job(mm_job *job)
     fesetexceptflag(&saved, FE_ALL_EXCEPT);
 }
 
-#ifdef MITCHELL_HAVE_PTHREADS
-static void *run_job_thread(void *arg)
+#ifdef MITCHELL_HAVE_TEAMS
+/* A pool worker's part (matmul_pool.h): in the caller's rounding and
+ * flush-to-zero modes, whatever its own thread last had. */
+static void run_job_member(void *arg, int rank, const fenv_t *env)
 {
-    run_job((mm_job *)arg);
-    return NULL;
+    if (env != NULL)
+        fesetenv(env);
+    run_job(&((mm_job *)arg)[rank]);
 }
 #endif
 
-/* Runs the work on n threads (the caller's and n - 1 new ones); returns flags or -1. */
+/* Runs the work on n threads: the caller's and, if n > 1, pool workers
+ * 1 .. n-1 (the caller holds the pool); returns flags or -1. */
 static int run_work(mm_work *work, int n)
 {
     mm_job jobs[MAX_THREADS];
@@ -121,24 +119,16 @@ static int run_work(mm_work *work, int n)
         jobs[t].flags = 0;
         jobs[t].status = 0;
     }
-    int started = 0;
-#ifdef MITCHELL_HAVE_PTHREADS
-    pthread_t threads[MAX_THREADS];
-    for (; started < n - 1; started++)
-        if (pthread_create(&threads[started], NULL, run_job_thread, &jobs[started + 1]) != 0)
-            break; /* the threads that did start, and this one, do all the work */
-#endif
 #ifdef MITCHELL_HAVE_TEAMS
     if (work->team != NULL)
-        __atomic_store_n(&work->team->size, started + 1, __ATOMIC_RELEASE);
+        work->team->size = n;
+    if (n > 1)
+        mm_pool_run(run_job_member, jobs, n);
+    else
 #endif
-    run_job(&jobs[0]);
-#ifdef MITCHELL_HAVE_PTHREADS
-    for (int t = 0; t < started; t++)
-        pthread_join(threads[t], NULL);
-#endif
+        run_job(&jobs[0]);
     unsigned flags = 0;
-    for (int t = 0; t <= started; t++) {
+    for (int t = 0; t < n; t++) {
         if (jobs[t].status != 0)
             return -1;
         flags |= jobs[t].flags;
@@ -186,22 +176,30 @@ static int matmul_batch(intptr_t count, const intptr_t *outer, intptr_t M, intpt
         T = 1;
     mm_work work = {gemm, v, M, N, K, outer, *A, *B, *C, count, 0, NULL, 0};
 #ifdef MITCHELL_HAVE_TEAMS
-    if (T > 1 && count < T) {
-        unsigned flags = 0;
-        for (intptr_t b = 0; b < count; b++) {
-            mitchell_team team;
-            memset(&team, 0, sizeof team); /* size 0 until the members exist */
-            work.team = &team;
-            work.item = b;
-            int r = run_work(&work, T);
-            if (r < 0)
-                return -1;
-            flags |= (unsigned)r;
-        }
-        return (int)flags;
+    if (T > 1) {
+        if (!mm_pool_acquire()) /* busy with another call: this one runs on its own thread */
+            return run_work(&work, 1);
+        T = mm_pool_grow(T);
+        int r;
+        if (T > 1 && count < T) { /* each product by a team of all T threads */
+            unsigned flags = 0;
+            r = 0;
+            for (intptr_t b = 0; b < count && r >= 0; b++) {
+                mitchell_team team;
+                memset(&team, 0, sizeof team);
+                work.team = &team;
+                work.item = b;
+                r = run_work(&work, T);
+                flags |= r < 0 ? 0u : (unsigned)r;
+            }
+            r = r < 0 ? -1 : (int)flags;
+        } else /* whole products shared out */
+            r = run_work(&work, T);
+        mm_pool_release();
+        return r;
     }
 #endif
-    return run_work(&work, count < T ? (int)count : T);
+    return run_work(&work, 1);
 }
 
 int mitchell_matmul(intptr_t M, intptr_t N, intptr_t K, const mitchell_matrix *A,

@@ -15,6 +15,7 @@ Where expected values come from:
 """
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -290,6 +291,71 @@ def test_results_do_not_depend_on_thread_count(threads):
     for other in results[1:]:
         for x, y in zip(results[0], other):
             assert_same_bits(x, y)
+
+
+# --- the worker pool (csrc/matmul_pool.h) ----------------------------------
+
+def pool_operands(rng):
+    """Products large enough for several threads: a team (one product of 10.5 M
+    products) and a batch shared out whole (4 products of 2.1 M)."""
+    return [(random_matrix(rng, (256, 160), np.float32, zeros=0.2), random_matrix(rng, (160, 256), np.float32)),
+            (random_matrix(rng, (4, 128, 128), np.float32), random_matrix(rng, (4, 128, 128), np.float32))]
+
+
+def test_pool_follows_changing_thread_counts(threads):
+    """The pool grows and shrinks with set_num_threads between calls (workers
+    created for 4 threads are reused for 2 and 3); every count gives the
+    sequential sum's bits."""
+    rng = np.random.default_rng(31)
+    operands = pool_operands(rng)
+    expected = [sequential_reference(a, b) for a, b in operands]
+    for n in (2, 4, 1, 3, 2, 2, 4):
+        set_num_threads(n)
+        for (a, b), e in zip(operands, expected):
+            assert_same_bits(mitchell.matmul(a, b), e)
+
+
+def test_pool_under_concurrent_python_threads(threads):
+    """Products called at once from several Python threads (the GIL is released
+    in the loop, so they do overlap): one of them has the pool, the others run
+    on their own threads; all results are the sequential sums."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(32)
+    operands = pool_operands(rng) * 3
+    expected = [sequential_reference(a, b) for a, b in operands]
+    set_num_threads(2)
+    for _ in range(3):
+        with ThreadPoolExecutor(4) as executor:
+            results = list(executor.map(lambda ab: mitchell.matmul(*ab), operands))
+        for r, e in zip(results, expected):
+            assert_same_bits(r, e)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_pool_after_fork(threads):
+    """A child forked after the pool has workers has none of them: it creates
+    its own and computes the same bits (a child that waited for the parent's
+    workers would hang, and the test with it)."""
+    rng = np.random.default_rng(33)
+    a, b = pool_operands(rng)[0]
+    set_num_threads(2)
+    expected = mitchell.matmul(a, b)  # the parent's pool now has a worker
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report the bits and leave without pytest's cleanup
+        try:
+            data = memoryview(mitchell.matmul(a, b).tobytes())
+            while data:
+                data = data[os.write(write, data):]
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as f:
+        data = f.read()
+    os.waitpid(pid, 0)
+    assert data == expected.tobytes()
+    assert_same_bits(mitchell.matmul(a, b), expected)
 
 
 @pytest.mark.parametrize("k", [3, 400], ids=["in one K block", "into later K blocks"])
