@@ -352,15 +352,18 @@ def run(args):
     sections = [s for s in SECTIONS if s in args.sections and (s != "variants" or args.variants)]
     for line in machine_header():
         print(line)
-    if "elementwise" in sections:
-        print(f"memory bandwidth (np.copyto, 64 MB): {memory_bandwidth():.1f} GB/s")
-        run_elementwise(args)
-    if "variants" in sections:
-        from mitchell import _bench_variants
+    for section in sections:
+        start = time.perf_counter()
+        if section == "elementwise":
+            print(f"memory bandwidth (np.copyto, 64 MB): {memory_bandwidth():.1f} GB/s")
+            run_elementwise(args)
+        elif section == "variants":
+            from mitchell import _bench_variants
 
-        _bench_variants.run(args.budget)
-    if "matmul" in sections:
-        from mitchell import _bench_matmul
+            _bench_variants.run(args.budget)
+        else:
+            from mitchell import _bench_matmul
 
-        _bench_matmul.run(args)
+            _bench_matmul.run(args)
+        print(f"({section} section: {time.perf_counter() - start:.0f} s)")
     return 0

@@ -46,7 +46,7 @@ from mitchell import linalg
 
 SHAPES = ["256", "1024", "32x64x128", "128x32x10"]
 THREADS = [1, 2]
-ROUNDS = 9
+ROUNDS = 7
 PAUSE = 0.15
 SMALL = 128 ** 3  # products with fewer multiply-adds are timed per call
 BATCH_SECONDS = 2e-3  # small products: consecutive calls per sample, about this long
