@@ -67,6 +67,17 @@ def parse_shape(text):
     return dims
 
 
+def positive_int(text):
+    """An argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected at least 1")
+    return value
+
+
 def shape_name(shape):
     m, k, n = shape
     return f"{m}^3" if m == k == n else f"{m}x{k}x{n}"
@@ -83,9 +94,9 @@ def add_arguments(group):
                        default=[parse_shape(s) for s in SHAPES],
                        help="N for an N^3 product or MxKxN for (M,K) @ (K,N) "
                             f"(default: {' '.join(SHAPES)})")
-    group.add_argument("--threads", nargs="+", type=int, default=THREADS, metavar="T",
+    group.add_argument("--threads", nargs="+", type=positive_int, default=THREADS, metavar="T",
                        help="thread counts for mitchell and OpenBLAS alike (default: 1 2)")
-    group.add_argument("--matmul-rounds", type=int, default=ROUNDS, metavar="R",
+    group.add_argument("--matmul-rounds", type=positive_int, default=ROUNDS, metavar="R",
                        help=f"interleaved calls per implementation and case (default {ROUNDS})")
     group.add_argument("--pause", type=float, default=PAUSE, metavar="SECONDS",
                        help=f"pause before every call at 2+ threads (default {PAUSE} s)")

@@ -320,6 +320,13 @@ def test_bad_shapes_are_refused(text):
         parse(["--matmul-sizes", text])
 
 
+@pytest.mark.parametrize("argv", [["--threads", "0"], ["--matmul-rounds", "0"],
+                                  ["--threads", "two"], ["--sections", "gemm"]])
+def test_bad_options_are_refused(argv):
+    with pytest.raises(SystemExit):
+        parse(argv)
+
+
 # --- variants, the CLI and the docs -----------------------------------------
 
 @pytest.mark.skipif(mitchell.backend != "c", reason="numba compiles every variant's ufuncs "
@@ -349,6 +356,8 @@ def test_cli_help_documents_every_flag():
     for flag in ["--sections", "--sizes", "--dtypes", "--baselines", "--budget", "--matmul-sizes",
                  "--threads", "--matmul-rounds", "--pause"]:
         assert flag in out
+    # the description: the sections, how to read the ratios, how to run for OpenBLAS at its best
+    assert "elementwise\n" in out and "Ratios are throughputs" in out
     assert "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m mitchell bench" in out
 
 
