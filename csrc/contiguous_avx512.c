@@ -52,6 +52,7 @@
 #define MITCHELL_SIMD_STREAM(p, v) _mm512_stream_si512((void *)(p), (__m512i)(v))
 #define MITCHELL_SIMD_STREAM_FENCE() _mm_sfence()
 
+#include "contiguous_avx512_additive.h"
 #include "contiguous_loops.h"
 
 #if defined(__clang__)

@@ -369,6 +369,8 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB
                 out[i] = mitchell_##OP##_##NAME##_corrected(a[i * sa], b[i * sb], corr, &flags); \
             return flags;                                                              \
         }                                                                              \
+        if (corr->table == NULL && SIMD_ADDITIVE_##NAME(OP) != NULL)                   \
+            return SIMD_ADDITIVE_##NAME(OP)(a, sa, b, sb, out, n, corr);               \
         if (corr->table != NULL) {                                                     \
             if (sa && sb)                                                              \
                 return simd_##OP##_##NAME(a, 1, b, 1, out, n, corr, 1);                \
@@ -382,6 +384,22 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB
             return simd_##OP##_##NAME(a, 0, b, 1, out, n, corr, 0);                    \
         return simd_##OP##_##NAME(a, 1, b, 0, out, n, corr, 0);                        \
     }
+
+/* A target's own loop for an additive correction (plain Mitchell and the
+ * constant-kappa variants), where it has one: MITCHELL_SIMD_ADDITIVE_<fmt>(OP)
+ * names a function with the contiguous signature. */
+#ifdef MITCHELL_SIMD_ADDITIVE_f32
+#define SIMD_ADDITIVE_f32(OP) MITCHELL_SIMD_ADDITIVE_f32(OP)
+#else
+#define SIMD_ADDITIVE_f32(OP) ((unsigned (*) MITCHELL_CONTIG_SIGNATURE(uint32_t))NULL)
+#endif
+#ifdef MITCHELL_SIMD_ADDITIVE_f64
+#define SIMD_ADDITIVE_f64(OP) MITCHELL_SIMD_ADDITIVE_f64(OP)
+#else
+#define SIMD_ADDITIVE_f64(OP) ((unsigned (*) MITCHELL_CONTIG_SIGNATURE(uint64_t))NULL)
+#endif
+#define SIMD_ADDITIVE_f16(OP) ((unsigned (*) MITCHELL_CONTIG_SIGNATURE(uint16_t))NULL)
+#define SIMD_ADDITIVE_bf16(OP) ((unsigned (*) MITCHELL_CONTIG_SIGNATURE(uint16_t))NULL)
 
 /* Whether out[0, n) and in[0, m) share memory without being the same array. */
 static int simd_overlaps(const void *out, const void *in, intptr_t m, intptr_t n, size_t size)

@@ -182,6 +182,35 @@ def test_scalar_operand(isa, dtype, op, side):
         assert got_flags == expected_flags
 
 
+@pytest.mark.parametrize("n", [5, 70, 1000])
+def test_every_alignment_of_the_output(isa, dtype, op, n):
+    """The AVX-512 loops first compute the elements before a 64-byte boundary
+    of the output (a masked block), then whole aligned blocks: every offset
+    of the three arrays within a cache line, with specials near the start."""
+    rng = np.random.default_rng(n)
+    lanes = 64 // dtype.itemsize
+    for offset in range(lanes):
+        a = np.empty(n + lanes, dtype)[offset:offset + n]
+        b = np.empty(n + lanes, dtype)[lanes - 1 - offset:lanes - 1 - offset + n]
+        a[:], b[:] = normal_runs(rng, dtype, n), normal_runs(rng, dtype, n)
+        a[min(offset, n - 1)] = np.inf if offset % 2 else np.array(1, BITS[dtype]).view(dtype)
+        check_contiguous_matches_strided(op, a, b)
+
+
+def test_zero_runs_stay_exact(isa, dtype, op):
+    """Blocks made only of zeros (0 * 0, 0 / 0), zeros against every special,
+    and zeros mixed into dense runs: the vector path finishes zero lanes itself
+    and must leave 0 / 0, 0 * inf and 0 * NaN to the kernel."""
+    rng = np.random.default_rng(23)
+    n = 4096
+    dense = normal_runs(rng, dtype, n)
+    zeros = np.zeros(n, dtype)
+    zeros[1::3] = -0.0
+    for a, b in [(zeros, zeros), (zeros, dense), (dense, zeros),
+                 (zeros, np.resize(specials(dtype), n)), (np.resize(specials(dtype), n), zeros)]:
+        check_contiguous_matches_strided(op, a, b)
+
+
 @pytest.mark.parametrize("target", ["a", "b"])
 def test_out_aliases_an_input(isa, dtype, op, target):
     """out=a: a block that falls back to the kernel must still read its inputs."""
