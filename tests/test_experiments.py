@@ -10,7 +10,7 @@ import pytest
 
 import mitchell
 from mitchell import experiments
-from mitchell.experiments import data, progress, runner, speed, stats
+from mitchell.experiments import data, runner, speed, stats
 
 
 def test_summary_and_paired_statistics():
@@ -131,24 +131,7 @@ def test_speed_measure_small():
     assert "nn.Linear mitchell" in speed.table(record)
 
 
-def test_progress_bar_draws_on_a_terminal():
-    import io
-
-    from mitchell.experiments.progress import Progress
-
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
-    stream = Terminal()
-    bar = Progress("digits", stream=stream)
-    bar.update(5, 10)
-    assert "[###############...............]  50.0%" in stream.getvalue()
-    bar.close()
-    assert stream.getvalue().endswith("\r")
-
-
-@pytest.mark.parametrize("module", [stats, runner, progress, data, speed], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [stats, runner, data, speed], ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     import doctest
 

@@ -273,6 +273,16 @@ def test_progress_bar_draws_on_a_terminal():
     assert terminal.text.endswith("\r")
 
 
+def test_progress_bar_is_shared_and_its_example_runs():
+    import doctest
+
+    from mitchell import _progress
+
+    assert report.Progress is _progress.Progress
+    result = doctest.testmod(_progress)
+    assert result.failed == 0 and result.attempted > 0
+
+
 def test_plots(tmp_path):
     pytest.importorskip("matplotlib")
     record = verify.verify_op("div", "float32", **QUICK)

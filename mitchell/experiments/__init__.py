@@ -44,7 +44,7 @@ def run(args):
 
 
 def _run(args):
-    from mitchell.experiments.progress import Progress
+    from mitchell._progress import Progress
 
     if args.name == "speed":
         from mitchell.experiments import speed

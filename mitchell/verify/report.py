@@ -1,46 +1,13 @@
 """Output of ``python -m mitchell verify``: progress bar, table, plots."""
 
 import os
-import sys
-import time
 
 import numpy as np
 
+from mitchell._progress import Progress  # noqa: F401  (the verifier's bar)
+
 # fraction-grid resolution of the plots (per axis, at most 2^p)
 PLOT_GRID = 512
-
-
-class Progress:
-    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
-
-    WIDTH = 30
-
-    def __init__(self, label, enabled=True, stream=None):
-        self.stream = stream or sys.stderr
-        self.enabled = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.label = label
-        self.started = time.perf_counter()
-        self.last_draw = 0.0
-        self.drawn = False
-
-    def update(self, done, total):
-        if not self.enabled:
-            return
-        now = time.perf_counter()
-        if done < total and now - self.last_draw < 0.1:
-            return
-        self.last_draw = now
-        filled = int(self.WIDTH * done / total) if total else self.WIDTH
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        self.stream.write(f"\r{self.label:<24} [{bar}] {100 * done / max(total, 1):5.1f}% "
-                          f"{now - self.started:6.1f} s")
-        self.stream.flush()
-        self.drawn = True
-
-    def close(self):
-        if self.drawn:
-            self.stream.write("\r" + " " * (self.WIDTH + 48) + "\r")
-            self.stream.flush()
 
 
 def _pct(x, digits=6, sign=""):
