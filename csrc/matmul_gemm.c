@@ -61,6 +61,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "isa.h"
 #if defined(_MSC_VER)
 #include <malloc.h>
 #endif
@@ -98,6 +99,59 @@ static void stats_init(block_stats *s)
     s->any = 0;
     s->emin = INT64_MAX;
     s->emax = INT64_MIN;
+}
+
+#include "matmul_pack_avx512.h"
+
+/* The AVX-512 packing (matmul_pack_avx512.h) goes with the AVX-512 kernels,
+ * so that selecting another instruction set tests the portable packing too. */
+static int pack_avx512(void)
+{
+#ifdef MITCHELL_HAVE_AVX512_PACK
+    return mitchell_mm_kernels()->isa == MITCHELL_ISA_AVX512;
+#else
+    return 0;
+#endif
+}
+
+/* The AVX-512 packing where it applies (float32 operands with contiguous
+ * rows in the float32 format); false if the caller must pack. */
+static int pack_b_direct(int on, const mitchell_matrix *B, intptr_t k0, intptr_t kc, intptr_t j0,
+                         intptr_t nc, intptr_t p0, intptr_t p1, void *pb, block_stats *st)
+{
+#ifdef MITCHELL_HAVE_AVX512_PACK
+    if (on && B->type == MITCHELL_MM_F32 && B->cs == 4) {
+        pack_b_f32_avx512(B, k0, kc, j0, nc, p0, p1, (uint32_t *)pb, st);
+        return 1;
+    }
+#endif
+    (void)on; (void)B; (void)k0; (void)kc; (void)j0; (void)nc; (void)p0; (void)p1; (void)pb; (void)st;
+    return 0;
+}
+
+static int scale_b_direct(int on, void *pb, intptr_t kc, intptr_t p0, intptr_t p1, int64_t c)
+{
+#ifdef MITCHELL_HAVE_AVX512_PACK
+    if (on) {
+        scale_b_f32_avx512((uint32_t *)pb, kc, p0, p1, c);
+        return 1;
+    }
+#endif
+    (void)on; (void)pb; (void)kc; (void)p0; (void)p1; (void)c;
+    return 0;
+}
+
+static int pack_a_direct(int on, const mitchell_matrix *A, intptr_t i0, intptr_t mc, intptr_t k0,
+                         intptr_t kc, int64_t c, int64_t kappa, void *pa, block_stats *st)
+{
+#ifdef MITCHELL_HAVE_AVX512_PACK
+    if (on && A->type == MITCHELL_MM_F32 && A->cs == 4) {
+        pack_a_f32_avx512(A, i0, mc, k0, kc, c, kappa, (uint32_t *)pa, st);
+        return 1;
+    }
+#endif
+    (void)on; (void)A; (void)i0; (void)mc; (void)k0; (void)kc; (void)c; (void)kappa; (void)pa; (void)st;
+    return 0;
 }
 
 /* The packing and int32 store loops are compiled for AVX2 too and picked at load time
@@ -705,6 +759,8 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                            && C->rs % (intptr_t)sizeof(FLT) == 0                      \
                            && (uintptr_t)C->data % sizeof(FLT) == 0;                  \
         const int narrow = A->type == MITCHELL_MM_F32 && sizeof(UINT) == 8;            \
+        /* float32 format with 5 x 16 tiles and the AVX-512 kernels */                \
+        const int direct_pack = sizeof(UINT) == 4 && MR == 5 && NR == 16 && pack_avx512(); \
         /* an additive variant's correction in this format's units (float32      \
          * products computed in float64 take float32's, scaled); a region table  \
          * or a variant's integer products take the general path */              \
@@ -747,7 +803,8 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                 }                                                                      \
                 stats_init(&sb);                                                       \
                 if (p0 < p1)                                                           \
-                    pack_b_##NAME(B, pc, kc, jc, nc, p0, p1, pb, &sb, row, frac, head); \
+                    if (!pack_b_direct(direct_pack, B, pc, kc, jc, nc, p0, p1, pb, &sb)) \
+                        pack_b_##NAME(B, pc, kc, jc, nc, p0, p1, pb, &sb, row, frac, head); \
                 if (team != NULL) {                                                    \
                     team->stats[rank] = sb;                                            \
                     team_barrier(team);                                                \
@@ -755,7 +812,8 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                         stats_merge(&sb, &team->stats[t]);                             \
                 }                                                                      \
                 if (block_c_##NAME(&sb, &c) && p0 < p1)                                \
-                    scale_b_##NAME(pb, kc, p0, p1, c);                                 \
+                    if (!scale_b_direct(direct_pack, pb, kc, p0, p1, c))               \
+                        scale_b_##NAME(pb, kc, p0, p1, c);                             \
                 if (team != NULL)                                                      \
                     team_barrier(team);                                                \
                 for (intptr_t u = first_unit(team); u < ru * cu; u = next_unit(team, u)) { \
@@ -766,7 +824,8 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                     const intptr_t q0 = uc * panels / cu, q1 = (uc + 1) * panels / cu; \
                     for (intptr_t ic = r0; ic < r1; ic += MC) {                        \
                         intptr_t mc = MM_MIN(MC, r1 - ic);                             \
-                        pack_a_##NAME(A, ic, mc, pc, kc, c, kappa, pa, &sa, row, frac, head); \
+                        if (!pack_a_direct(direct_pack, A, ic, mc, pc, kc, c, kappa, pa, &sa)) \
+                            pack_a_##NAME(A, ic, mc, pc, kc, c, kappa, pa, &sa, row, frac, head); \
                         int fast = general_only ? 0 : block_is_fast_##NAME(&sa, &sb, c, narrow, kappa, v, grid); \
                         const int passes = !sa.special && !sb.special && (!sa.any || !sb.any \
                                            || sa.emin + sb.emin >= ieee_emin(EB) + FB);   \

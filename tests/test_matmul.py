@@ -293,6 +293,52 @@ def test_results_do_not_depend_on_thread_count(threads):
             assert_same_bits(x, y)
 
 
+# --- packing paths (csrc/matmul_pack_avx512.h) -----------------------------
+
+def awkward_matrix(rng, shape):
+    """Standard normal values with zeros, subnormals, infinities, NaNs and
+    values near the ends of float32's range sprinkled in (each block then takes
+    the fast kernel, the general path or flush-to-zero differently)."""
+    x = rng.standard_normal(shape).astype(np.float32)
+    pick = rng.random(shape)
+    x[pick < 0.15] = 0
+    x[(pick > 0.15) & (pick < 0.16)] = np.float32(3e-39)
+    x[(pick > 0.16) & (pick < 0.165)] = np.inf
+    x[(pick > 0.165) & (pick < 0.17)] = np.nan
+    x[(pick > 0.17) & (pick < 0.18)] *= np.float32(2.0 ** 100)
+    return x
+
+
+@pytest.mark.parametrize("mkn", [(1, 1, 1), (4, 15, 17), (6, 16, 16), (9, 33, 47), (13, 200, 31),
+                                 (5, 17, 100), (131, 190, 40)])
+@pytest.mark.parametrize("kind", ["normal", "tiny", "huge", "special", "awkward"])
+def test_packing_paths_agree(isa, mkn, kind):
+    """The AVX-512 packing reads float32 rows straight from the operands (tails
+    of 16 columns masked, a 5-row panel transposed by permutations, padding
+    rows copied); the other instruction sets pack through row copies.  Every
+    path gives the sequential sum's bits, on contiguous rows and on strided
+    ones (which the AVX-512 packing leaves to the portable code)."""
+    rng = np.random.default_rng(sum(mkn) + len(kind))
+    m, k, n = mkn
+    make = {"normal": lambda r, s: random_matrix(r, s, np.float32, zeros=0.2),
+            # normal numbers only, whose products may underflow; or overflow
+            "tiny": lambda r, s: (random_matrix(r, s, np.float32, zeros=0.2)
+                                  * np.exp2(r.integers(-120, 1, s))).astype(np.float32),
+            "huge": lambda r, s: (random_matrix(r, s, np.float32, zeros=0.2)
+                                  * np.exp2(r.integers(0, 70, s))).astype(np.float32),
+            # ordinary magnitudes with a few specials or subnormals
+            "special": lambda r, s: np.where(r.random(s) < 0.02, r.choice(np.array(
+                [np.inf, -np.inf, np.nan, 3e-39], np.float32), s), random_matrix(r, s, np.float32)),
+            "awkward": awkward_matrix}[kind]
+    a, b = make(rng, (m, k)), make(rng, (k, n))
+    with np.errstate(all="ignore"):
+        expected = sequential_reference(a, b)
+        assert_same_bits(mitchell.matmul(a, b), expected)
+        wide_a, wide_b = np.repeat(a, 2, axis=1), np.repeat(b, 2, axis=1)
+        assert_same_bits(mitchell.matmul(wide_a[:, ::2], wide_b[:, ::2]), expected)
+        assert_same_bits(mitchell.matmul(np.asfortranarray(a), np.asfortranarray(b)), expected)
+
+
 # --- the worker pool (csrc/matmul_pool.h) ----------------------------------
 
 def pool_operands(rng):

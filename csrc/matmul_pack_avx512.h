@@ -1,0 +1,176 @@
+/*
+ * AVX-512 packing of float32 operands whose rows are contiguous (included by
+ * matmul_gemm.c only).  Straight from the source into the packed panels,
+ * classification fused in: no row copy, no intermediate fraction and
+ * sign+exponent rows.  The packed values and the block statistics are those
+ * of the portable packing (pack_b_/pack_a_ in matmul_gemm.c), bit for bit;
+ * matmul_gemm.c uses these when the AVX-512 kernels are active.
+ *
+ * Classification of a lane u, |u| = mag: it is "ok" (a normal number) when
+ * mag - min_normal < inf - min_normal as unsigned integers, which also
+ * excludes zeros (the subtraction wraps); "special" when nonzero and not ok.
+ */
+#ifndef MITCHELL_MATMUL_PACK_AVX512_H
+#define MITCHELL_MATMUL_PACK_AVX512_H
+
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+#define MITCHELL_HAVE_AVX512_PACK 1
+#include <immintrin.h>
+
+#define MM_PACK512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
+
+/* Running classification of a block: special lanes seen, and the min / max
+ * biased exponent field of the normal lanes (the min starts at all ones). */
+typedef struct {
+    __mmask16 special;
+    __m512i fmin, fmax;
+} mm_class512;
+
+MM_PACK512 static inline void mm_class512_init(mm_class512 *c)
+{
+    c->special = 0;
+    c->fmin = _mm512_set1_epi32(-1);
+    c->fmax = _mm512_setzero_si512();
+}
+
+/* The normal lanes of v (mask), folded into the classification. */
+MM_PACK512 static inline __mmask16 mm_classify512(__m512i v, mm_class512 *c)
+{
+    const __m512i absm = _mm512_set1_epi32(0x7fffffff);
+    const __m512i minn = _mm512_set1_epi32(0x00800000);
+    const __m512i range = _mm512_set1_epi32(0x7f800000 - 0x00800000);
+    __m512i mag = _mm512_and_si512(v, absm);
+    __mmask16 ok = _mm512_cmplt_epu32_mask(_mm512_sub_epi32(mag, minn), range);
+    c->special |= _mm512_test_epi32_mask(mag, mag) & (__mmask16)~ok;
+    __m512i field = _mm512_srli_epi32(mag, 23);
+    c->fmin = _mm512_mask_min_epu32(c->fmin, ok, c->fmin, field);
+    c->fmax = _mm512_mask_max_epu32(c->fmax, ok, c->fmax, field);
+    return ok;
+}
+
+/* Into the block statistics (as classify_f32 leaves them). */
+MM_PACK512 static inline void mm_class512_finish(const mm_class512 *c, mitchell_block_stats *st)
+{
+    if (c->special)
+        st->special = 1;
+    uint32_t fmax = _mm512_reduce_max_epu32(c->fmax);
+    if (fmax != 0) {
+        uint32_t fmin = _mm512_reduce_min_epu32(c->fmin);
+        st->any = 1;
+        if ((int64_t)fmin - 127 < st->emin) st->emin = (int64_t)fmin - 127;
+        if ((int64_t)fmax - 127 > st->emax) st->emax = (int64_t)fmax - 127;
+    }
+}
+
+/* pack_b_f32 for a float32 B with unit column stride (NR = 16). */
+MM_PACK512 static void pack_b_f32_avx512(const mitchell_matrix *B, intptr_t k0, intptr_t kc,
+                                         intptr_t j0, intptr_t nc, intptr_t p0, intptr_t p1,
+                                         uint32_t *pb, mitchell_block_stats *st)
+{
+    const __m512i fracm = _mm512_set1_epi32(0x007fffff);
+    const intptr_t have = nc - p0 * 16 < (p1 - p0) * 16 ? nc - p0 * 16 : (p1 - p0) * 16;
+    mm_class512 c;
+    mm_class512_init(&c);
+    for (intptr_t k = 0; k < kc; k++) {
+        const char *src = B->data + (k0 + k) * B->rs + (j0 + p0 * 16) * 4;
+        uint32_t *dst = pb + (p0 * kc + k) * 32;
+        for (intptr_t p = p0; p < p1; p++, src += 64, dst += kc * 32) {
+            const intptr_t left = have - (p - p0) * 16;
+            __m512i v = left >= 16 ? _mm512_loadu_si512((const void *)src)
+                                   : _mm512_maskz_loadu_epi32((__mmask16)((1u << left) - 1), src);
+            __mmask16 ok = mm_classify512(v, &c);
+            _mm512_store_si512((void *)dst, _mm512_maskz_and_epi32(ok, v, fracm));
+            _mm512_store_si512((void *)(dst + 16), _mm512_maskz_andnot_epi32(ok, fracm, v));
+        }
+    }
+    stats_init(st);
+    mm_class512_finish(&c, st);
+}
+
+/* scale_b_f32: sign+exponent fields of nonzero lanes minus c 2^23. */
+MM_PACK512 static void scale_b_f32_avx512(uint32_t *pb, intptr_t kc, intptr_t p0, intptr_t p1, int64_t c)
+{
+    const __m512i absm = _mm512_set1_epi32(0x7fffffff);
+    const __m512i shift = _mm512_set1_epi32((int)(uint32_t)((uint64_t)c << 23));
+    for (intptr_t x = p0 * kc; x < p1 * kc; x++) {
+        uint32_t *scale = pb + x * 32 + 16;
+        __m512i s = _mm512_load_si512((const void *)scale);
+        s = _mm512_mask_sub_epi32(s, _mm512_test_epi32_mask(s, absm), s, shift);
+        _mm512_store_si512((void *)scale, s);
+    }
+}
+
+/*
+ * pack_a_f32 for a float32 A with unit column stride (MR = 5): per panel and
+ * 16 columns, the five rows' packed values are transposed into 80
+ * consecutive elements (element k * 5 + i) by three two-source permutations
+ * per output vector.  Padding rows repeat the panel's last row.
+ */
+MM_PACK512 static void pack_a_f32_avx512(const mitchell_matrix *A, intptr_t i0, intptr_t mc,
+                                         intptr_t k0, intptr_t kc, int64_t c, int64_t kappa,
+                                         uint32_t *pa, mitchell_block_stats *st)
+{
+    const __m512i shift = _mm512_set1_epi32((int)(uint32_t)(((uint64_t)c << 23) + (uint64_t)kappa));
+    const __m512i zero = _mm512_set1_epi32(0x00800000);
+    /* output vector o, lane l is element e = 16 o + l: row e % 5 of column e / 5;
+     * idx01 picks it from rows 0/1, idx23 from rows 2/3 (lane index + 16 for the
+     * second), row 4 by a blend */
+    __m512i idx01[5], idx23[5], col[5];
+    __mmask16 from01[5], from23[5];
+    for (int o = 0; o < 5; o++) {
+        uint32_t i01[16], i23[16], cl[16];
+        unsigned m01 = 0, m23 = 0;
+        for (int l = 0; l < 16; l++) {
+            int e = 16 * o + l, row = e % 5, k = e / 5;
+            cl[l] = (uint32_t)k;
+            i01[l] = (uint32_t)(k + (row == 1 ? 16 : 0));
+            i23[l] = (uint32_t)(k + (row == 3 ? 16 : 0));
+            m01 |= (unsigned)(row <= 1) << l;
+            m23 |= (unsigned)(row == 2 || row == 3) << l;
+        }
+        idx01[o] = _mm512_loadu_si512((const void *)i01);
+        idx23[o] = _mm512_loadu_si512((const void *)i23);
+        col[o] = _mm512_loadu_si512((const void *)cl);
+        from01[o] = (__mmask16)m01;
+        from23[o] = (__mmask16)m23;
+    }
+    mm_class512 cl;
+    mm_class512_init(&cl);
+    for (intptr_t ip = 0; ip < mc; ip += 5) {
+        const intptr_t mr = mc - ip < 5 ? mc - ip : 5;
+        uint32_t *panel = pa + (ip / 5) * kc * 5;
+        const char *rows[5];
+        for (int i = 0; i < mr; i++)
+            rows[i] = A->data + (i0 + ip + i) * A->rs + k0 * 4;
+        for (intptr_t k = 0; k < kc; k += 16) {
+            const intptr_t left = kc - k;
+            const __mmask16 m = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+            __m512i r[5];
+            for (int i = 0; i < 5; i++) {
+                if (i >= mr && i > 0) { /* a padding row: a copy of the last one */
+                    r[i] = r[i - 1];
+                    continue;
+                }
+                __m512i v = _mm512_maskz_loadu_epi32(m, rows[i] + k * 4);
+                r[i] = _mm512_mask_add_epi32(zero, mm_classify512(v, &cl), v, shift);
+            }
+            uint32_t *dst = panel + k * 5;
+            for (int o = 0; o < 5; o++) {
+                __m512i x = _mm512_permutexvar_epi32(col[o], r[4]);
+                x = _mm512_mask_blend_epi32(from23[o], x, _mm512_permutex2var_epi32(r[2], idx23[o], r[3]));
+                x = _mm512_mask_blend_epi32(from01[o], x, _mm512_permutex2var_epi32(r[0], idx01[o], r[1]));
+                if (left >= 16)
+                    _mm512_storeu_si512((void *)(dst + 16 * o), x);
+                else if (16 * o < 5 * left)
+                    _mm512_mask_storeu_epi32(dst + 16 * o,
+                                             5 * left - 16 * o >= 16 ? (__mmask16)0xffff
+                                                 : (__mmask16)((1u << (5 * left - 16 * o)) - 1), x);
+            }
+        }
+    }
+    stats_init(st);
+    mm_class512_finish(&cl, st);
+}
+#endif
+
+#endif
