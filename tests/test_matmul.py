@@ -339,6 +339,34 @@ def test_packing_paths_agree(isa, mkn, kind):
         assert_same_bits(mitchell.matmul(np.asfortranarray(a), np.asfortranarray(b)), expected)
 
 
+def test_thin_path_keeps_the_semantics():
+    """Plain float32/float64 ndarrays go straight to the gufunc (mitchell/linalg.py);
+    everything else the thin path does not take gives what the general path
+    gives: out= of the same or another type, byte-swapped and mixed operands,
+    broadcasting, 1-D operands and np.matmul's shape errors."""
+    rng = np.random.default_rng(41)
+    a = random_matrix(rng, (3, 32, 64), np.float32)
+    b = random_matrix(rng, (64, 128), np.float32)
+    expected = sequential_reference(a, b)
+    assert_same_bits(mitchell.matmul(a, b), expected)
+    out = np.empty((3, 32, 128), np.float32)
+    assert mitchell.matmul(a, b, out=out) is out
+    assert_same_bits(out, expected)
+    wide = np.empty((3, 32, 128), np.float64)
+    mitchell.matmul(a, b, out=wide)   # float32 products, stored as float64
+    assert_same_bits(wide, expected.astype(np.float64))
+    with pytest.raises(TypeError, match=">f4"):   # refused as before the thin path
+        mitchell.matmul(a.astype(">f4"), b)
+    assert_same_bits(mitchell.matmul(a[0, 0], b), expected[0, 0])
+    assert_same_bits(mitchell.matmul(a.astype(np.float64), b.astype(np.float64)),
+                     sequential_reference(a.astype(np.float64), b.astype(np.float64)))
+    assert mitchell.matmul(a, b.astype(np.float64)).dtype == np.float64
+    with pytest.raises(ValueError, match="matmul"):
+        mitchell.matmul(a, a)
+    with pytest.raises(TypeError):
+        mitchell.matmul(a.astype(np.int64), b)
+
+
 # --- the worker pool (csrc/matmul_pool.h) ----------------------------------
 
 def pool_operands(rng):
