@@ -112,28 +112,27 @@ MM_PACK512 static void pack_a_f32_avx512(const mitchell_matrix *A, intptr_t i0, 
 {
     const __m512i shift = _mm512_set1_epi32((int)(uint32_t)(((uint64_t)c << 23) + (uint64_t)kappa));
     const __m512i zero = _mm512_set1_epi32(0x00800000);
-    /* output vector o, lane l is element e = 16 o + l: row e % 5 of column e / 5;
-     * idx01 picks it from rows 0/1, idx23 from rows 2/3 (lane index + 16 for the
-     * second), row 4 by a blend */
-    __m512i idx01[5], idx23[5], col[5];
-    __mmask16 from01[5], from23[5];
-    for (int o = 0; o < 5; o++) {
-        uint32_t i01[16], i23[16], cl[16];
-        unsigned m01 = 0, m23 = 0;
-        for (int l = 0; l < 16; l++) {
-            int e = 16 * o + l, row = e % 5, k = e / 5;
-            cl[l] = (uint32_t)k;
-            i01[l] = (uint32_t)(k + (row == 1 ? 16 : 0));
-            i23[l] = (uint32_t)(k + (row == 3 ? 16 : 0));
-            m01 |= (unsigned)(row <= 1) << l;
-            m23 |= (unsigned)(row == 2 || row == 3) << l;
-        }
-        idx01[o] = _mm512_loadu_si512((const void *)i01);
-        idx23[o] = _mm512_loadu_si512((const void *)i23);
-        col[o] = _mm512_loadu_si512((const void *)cl);
-        from01[o] = (__mmask16)m01;
-        from23[o] = (__mmask16)m23;
-    }
+    /* output vector o, lane l is element e = 16 o + l: row e mod 5 of column
+     * e / 5 (COL); IDX01 picks it from rows 0/1 (+ 16: the second), IDX23 from
+     * rows 2/3, FROM01 / FROM23 mark the lanes of those rows, the rest is row 4
+     * (tables written out by a script from these definitions) */
+    static const uint32_t COL[5][16] = {{0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3},
+        {3, 3, 3, 3, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 6, 6},
+        {6, 6, 6, 7, 7, 7, 7, 7, 8, 8, 8, 8, 8, 9, 9, 9},
+        {9, 9, 10, 10, 10, 10, 10, 11, 11, 11, 11, 11, 12, 12, 12, 12},
+        {12, 13, 13, 13, 13, 13, 14, 14, 14, 14, 14, 15, 15, 15, 15, 15}};
+    static const uint32_t IDX01[5][16] = {{0, 16, 0, 0, 0, 1, 17, 1, 1, 1, 2, 18, 2, 2, 2, 3},
+        {19, 3, 3, 3, 4, 20, 4, 4, 4, 5, 21, 5, 5, 5, 6, 22},
+        {6, 6, 6, 7, 23, 7, 7, 7, 8, 24, 8, 8, 8, 9, 25, 9},
+        {9, 9, 10, 26, 10, 10, 10, 11, 27, 11, 11, 11, 12, 28, 12, 12},
+        {12, 13, 29, 13, 13, 13, 14, 30, 14, 14, 14, 15, 31, 15, 15, 15}};
+    static const uint32_t IDX23[5][16] = {{0, 0, 0, 16, 0, 1, 1, 1, 17, 1, 2, 2, 2, 18, 2, 3},
+        {3, 3, 19, 3, 4, 4, 4, 20, 4, 5, 5, 5, 21, 5, 6, 6},
+        {6, 22, 6, 7, 7, 7, 23, 7, 8, 8, 8, 24, 8, 9, 9, 9},
+        {25, 9, 10, 10, 10, 26, 10, 11, 11, 11, 27, 11, 12, 12, 12, 28},
+        {12, 13, 13, 13, 29, 13, 14, 14, 14, 30, 14, 15, 15, 15, 31, 15}};
+    static const __mmask16 FROM01[5] = {0x8c63, 0xc631, 0x6318, 0x318c, 0x18c6};
+    static const __mmask16 FROM23[5] = {0x318c, 0x18c6, 0x8c63, 0xc631, 0x6318};
     mm_class512 cl;
     mm_class512_init(&cl);
     for (intptr_t ip = 0; ip < mc; ip += 5) {
@@ -156,9 +155,11 @@ MM_PACK512 static void pack_a_f32_avx512(const mitchell_matrix *A, intptr_t i0, 
             }
             uint32_t *dst = panel + k * 5;
             for (int o = 0; o < 5; o++) {
-                __m512i x = _mm512_permutexvar_epi32(col[o], r[4]);
-                x = _mm512_mask_blend_epi32(from23[o], x, _mm512_permutex2var_epi32(r[2], idx23[o], r[3]));
-                x = _mm512_mask_blend_epi32(from01[o], x, _mm512_permutex2var_epi32(r[0], idx01[o], r[1]));
+                __m512i x = _mm512_permutexvar_epi32(_mm512_loadu_si512((const void *)COL[o]), r[4]);
+                x = _mm512_mask_blend_epi32(FROM23[o], x, _mm512_permutex2var_epi32(
+                                                r[2], _mm512_loadu_si512((const void *)IDX23[o]), r[3]));
+                x = _mm512_mask_blend_epi32(FROM01[o], x, _mm512_permutex2var_epi32(
+                                                r[0], _mm512_loadu_si512((const void *)IDX01[o]), r[1]));
                 if (left >= 16)
                     _mm512_storeu_si512((void *)(dst + 16 * o), x);
                 else if (16 * o < 5 * left)
