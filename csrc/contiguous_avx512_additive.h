@@ -122,12 +122,36 @@
         return _mm512_mask_or_epi##W(sign, fast, sign, s);                             \
     }                                                                                  \
                                                                                        \
+    /* One vector against a scalar operand that is normal and finite: its    */    \
+    /* checks were made once per call, and its magnitude is folded into the  */    \
+    /* constant c of the sum (mul: m - one'; div: one' - m for a scalar      */    \
+    /* divisor, m + one' for a scalar dividend, where s = c - |x|).  x is     */    \
+    /* the array operand, sv the broadcast scalar.                           */    \
+    MITCHELL_INLINE __m512i avx512_vec_known_##NAME(__m512i x, __m512i sv, __m512i c,   \
+                                                    int scalar_dividend,               \
+                                                    const avx512_consts_##NAME *k,     \
+                                                    MASK *bad, __m512i *top)           \
+    {                                                                                  \
+        const __m512i mx = _mm512_and_si512(x, k->abs_mask);                           \
+        const __m512i s = scalar_dividend ? _mm512_sub_epi##W(c, mx) : _mm512_add_epi##W(mx, c); \
+        const MASK fast = _mm512_cmpge_epu##W##_mask(_mm512_min_epu##W(mx, s), k->min_normal); \
+        *top = _mm512_max_epu##W(*top, mx);                                            \
+        *top = _mm512_mask_max_epu##W(*top, fast, *top, s);                            \
+        /* a zero array element: the zero path, except as a divisor */               \
+        const MASK zero = scalar_dividend ? (MASK)0 : _mm512_testn_epi##W##_mask(mx, mx); \
+        *bad |= (MASK) ~(fast | zero);                                                 \
+        const __m512i sign = _mm512_ternarylogic_epi##W(x, sv, k->sign_mask, AVX512_XOR_AND); \
+        return _mm512_mask_or_epi##W(sign, fast, sign, s);                             \
+    }                                                                                  \
+                                                                                       \
     /*                                                                         */    \
     /* One block of m <= UNROLL * lanes elements.  sa, sb (0: the broadcast    */    \
-    /* av, bv), is_div, stream and, in the main loop, m are literals.          */    \
+    /* av, bv), is_div, stream, known (the broadcast operand is normal and     */    \
+    /* finite, c its folded constant) and, in the main loop, m are literals.  */    \
     MITCHELL_INLINE void avx512_block_##NAME(const UINT *a, intptr_t sa, __m512i av,     \
                                              const UINT *b, intptr_t sb, __m512i bv,     \
                                              UINT *out, intptr_t m, int is_div, int stream, \
+                                             int known, __m512i c,                     \
                                              const avx512_consts_##NAME *k, unsigned *flags) \
     {                                                                                  \
         enum { L = 64 / sizeof(UINT), U = MITCHELL_AVX512_UNROLL };                    \
@@ -152,7 +176,11 @@
             }                                                                          \
             AVX512_OPAQUE(x);                                                          \
             AVX512_OPAQUE(y);                                                          \
-            r[j] = avx512_vec_##NAME(x, y, is_div, k, &bad, &top);                     \
+            if (known)                                                                 \
+                r[j] = avx512_vec_known_##NAME(sa ? x : y, sa ? bv : av, c, is_div && !sa, k, \
+                                               &bad, &top);                            \
+            else                                                                       \
+                r[j] = avx512_vec_##NAME(x, y, is_div, k, &bad, &top);                 \
             bad &= lanes;                                                              \
         }                                                                              \
         if (__builtin_expect(bad == 0 && _mm512_cmpge_epu##W##_mask(top, k->inf) == 0, 1)) { \
@@ -176,18 +204,16 @@
         }                                                                              \
     }                                                                                  \
                                                                                        \
-    MITCHELL_INLINE unsigned avx512_loop_##NAME(const UINT *a, intptr_t sa, const UINT *b, \
-                                                intptr_t sb, UINT *out, intptr_t n,    \
-                                                const mitchell_correction *corr, int is_div) \
+    MITCHELL_INLINE unsigned avx512_run_##NAME(const UINT *a, intptr_t sa, const UINT *b,  \
+                                               intptr_t sb, UINT *out, intptr_t n,     \
+                                               const avx512_consts_##NAME *kp, int is_div, \
+                                               int known, UINT c_bits)                 \
     {                                                                                  \
         enum { BLOCK = MITCHELL_AVX512_UNROLL * 64 / (int)sizeof(UINT) };              \
-        const UINT unit = (UINT)ieee_one_bits(EB, FB);                                 \
-        const UINT one = (UINT)(is_div ? unit + (UINT)corr->constant                   \
-                                       : unit - (UINT)corr->constant);                 \
-        const avx512_consts_##NAME k = avx512_consts_##NAME##_make(one, corr);          \
-        if (n <= 0)                                                                    \
-            return 0;                                                                  \
+        const avx512_consts_##NAME k = *kp;                                            \
         const __m512i av = SET1(a[0]), bv = SET1(b[0]);                                \
+        __m512i c = SET1(c_bits);                                                      \
+        AVX512_OPAQUE(c);                                                              \
         unsigned flags = 0;                                                            \
         intptr_t i = 0;                                                                \
         /* the elements before out + i is 64-byte aligned: NumPy's large arrays */   \
@@ -198,22 +224,43 @@
             const uintptr_t misalign = (uintptr_t)out % 64;                            \
             i = misalign ? (intptr_t)((64 - misalign) / sizeof(UINT)) : 0;             \
             if (i)                                                                     \
-                avx512_block_##NAME(a, sa, av, b, sb, bv, out, i, is_div, 0, &k, &flags); \
+                avx512_block_##NAME(a, sa, av, b, sb, bv, out, i, is_div, 0, known, c, &k, &flags); \
         }                                                                              \
         if (aligned && (size_t)n * sizeof(UINT) >= AVX512_STREAM_MIN_BYTES) {          \
             for (; i + BLOCK <= n; i += BLOCK)                                         \
                 avx512_block_##NAME(a + i * sa, sa, av, b + i * sb, sb, bv, out + i, BLOCK, \
-                                    is_div, 1, &k, &flags);                            \
+                                    is_div, 1, known, c, &k, &flags);                  \
             _mm_sfence();                                                              \
         } else {                                                                       \
             for (; i + BLOCK <= n; i += BLOCK)                                         \
                 avx512_block_##NAME(a + i * sa, sa, av, b + i * sb, sb, bv, out + i, BLOCK, \
-                                    is_div, 0, &k, &flags);                            \
+                                    is_div, 0, known, c, &k, &flags);                  \
         }                                                                              \
         if (i < n)                                                                     \
             avx512_block_##NAME(a + i * sa, sa, av, b + i * sb, sb, bv, out + i, n - i,  \
-                                is_div, 0, &k, &flags);                                \
+                                is_div, 0, known, c, &k, &flags);                      \
         return flags;                                                                  \
+    }                                                                                  \
+                                                                                       \
+    /* sa, sb and is_div are literals.  A broadcast operand that is normal and */    \
+    /* finite takes the lighter vector function (avx512_vec_known).            */    \
+    MITCHELL_INLINE unsigned avx512_loop_##NAME(const UINT *a, intptr_t sa, const UINT *b, \
+                                                intptr_t sb, UINT *out, intptr_t n,    \
+                                                const mitchell_correction *corr, int is_div) \
+    {                                                                                  \
+        const UINT unit = (UINT)ieee_one_bits(EB, FB);                                 \
+        const UINT one = (UINT)(is_div ? unit + (UINT)corr->constant                   \
+                                       : unit - (UINT)corr->constant);                 \
+        const avx512_consts_##NAME k = avx512_consts_##NAME##_make(one, corr);          \
+        if (n <= 0)                                                                    \
+            return 0;                                                                  \
+        if (sa && sb)                                                                  \
+            return avx512_run_##NAME(a, sa, b, sb, out, n, &k, is_div, 0, 0);          \
+        const UINT m = (UINT)((sa ? b[0] : a[0]) & ieee_abs_mask(EB, FB));             \
+        if (m < ieee_min_normal_bits(FB) || m >= ieee_inf_bits(EB, FB))                \
+            return avx512_run_##NAME(a, sa, b, sb, out, n, &k, is_div, 0, 0);          \
+        const UINT c = (UINT)(!is_div ? m - one : sa ? one - m : m + one);             \
+        return avx512_run_##NAME(a, sa, b, sb, out, n, &k, is_div, 1, c);              \
     }                                                                                  \
                                                                                        \
     /* Entry points: each stride pattern and operation a literal instance. */        \
