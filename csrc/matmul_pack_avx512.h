@@ -71,13 +71,15 @@ MM_PACK512 static void pack_b_f32_avx512(const mitchell_matrix *B, intptr_t k0, 
     const intptr_t have = nc - p0 * 16 < (p1 - p0) * 16 ? nc - p0 * 16 : (p1 - p0) * 16;
     mm_class512 c;
     mm_class512_init(&c);
-    for (intptr_t k = 0; k < kc; k++) {
-        const char *src = B->data + (k0 + k) * B->rs + (j0 + p0 * 16) * 4;
-        uint32_t *dst = pb + (p0 * kc + k) * 32;
-        for (intptr_t p = p0; p < p1; p++, src += 64, dst += kc * 32) {
-            const intptr_t left = have - (p - p0) * 16;
-            __m512i v = left >= 16 ? _mm512_loadu_si512((const void *)src)
-                                   : _mm512_maskz_loadu_epi32((__mmask16)((1u << left) - 1), src);
+    /* panel by panel: the packed block is written in order (it may not fit
+     * in L1), the source read 64 bytes a row */
+    for (intptr_t p = p0; p < p1; p++) {
+        const intptr_t left = have - (p - p0) * 16;
+        const __mmask16 m = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+        const char *src = B->data + k0 * B->rs + (j0 + p * 16) * 4;
+        uint32_t *dst = pb + p * kc * 32;
+        for (intptr_t k = 0; k < kc; k++, src += B->rs, dst += 32) {
+            __m512i v = _mm512_maskz_loadu_epi32(m, src);
             __mmask16 ok = mm_classify512(v, &c);
             _mm512_store_si512((void *)dst, _mm512_maskz_and_epi32(ok, v, fracm));
             _mm512_store_si512((void *)(dst + 16), _mm512_maskz_andnot_epi32(ok, fracm, v));
