@@ -39,7 +39,9 @@
  * recomputed element by element by the scalar kernel before anything is
  * stored, so values and flags are the kernel's and out == a is harmless.
  * Zeros stay in the vector path, because ReLU outputs are full of them.
- * Operands are loaded once; a scalar operand is broadcast once per call.
+ * Operands are loaded once; a scalar operand is broadcast once per call and,
+ * when it is normal and finite, checked once and folded into the constant of
+ * the sum (avx512_vec_known: 9 operations per vector).
  * The tail and the head before an aligned streaming store are one masked
  * block, its missing lanes read as 1.0 (a fast lane for both operations).
  */
