@@ -1,6 +1,6 @@
 /*
- * A team of threads computing one matrix product together (matmul.c starts
- * them, matmul_gemm.c does the work).  For every block of B they pack it
+ * A team of threads computing one matrix product together (matmul.c runs
+ * them on the worker pool of matmul_pool.h, matmul_gemm.c does the work).  For every block of B they pack it
  * once, into a buffer they share, each thread a part of its panels; then they
  * claim the rows of C (in units) from a shared counter.  Splitting a product
  * into independent row ranges instead would have every thread pack all of B
