@@ -266,6 +266,36 @@ def cpu_name():
     return name
 
 
+def cpu_snapshot():
+    """(wall, CPU seconds busy on the whole machine, CPU seconds of this process);
+    the machine's figure is None where /proc/stat is missing (not Linux)."""
+    busy = None
+    try:
+        fields = [int(x) for x in pathlib.Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        # user nice system idle iowait irq softirq steal ...: all but idle and iowait
+        busy = (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        pass
+    own = os.times()
+    return time.perf_counter(), busy, own.user + own.system
+
+
+def others_share(before, after, cpus=None):
+    """Share of the ``cpus`` CPUs (default: all) that other processes used
+    between two :func:`cpu_snapshot` (None when unknown).
+
+    Examples
+    --------
+    >>> others_share((0.0, 10.0, 1.0), (2.0, 13.0, 2.0), cpus=2)  # 3 s busy, 1 s ours
+    0.5
+    """
+    wall, busy, own = (b - a if a is not None and b is not None else None
+                       for a, b in zip(before, after))
+    if busy is None or wall <= 0:
+        return None
+    return max(0.0, (busy - own) / (wall * (cpus or os.cpu_count() or 1)))
+
+
 def machine_header():
     """Lines naming the machine, the instruction set and the date of the run."""
     try:
@@ -377,7 +407,7 @@ def run(args):
     for line in machine_header():
         print(line)
     for section in sections:
-        start = time.perf_counter()
+        start = cpu_snapshot()
         if section == "elementwise":
             print(f"memory bandwidth (np.copyto, 64 MB): {memory_bandwidth():.1f} GB/s")
             run_elementwise(args)
@@ -389,5 +419,9 @@ def run(args):
             from mitchell import _bench_matmul
 
             _bench_matmul.run(args)
-        print(f"({section} section: {time.perf_counter() - start:.0f} s)")
+        end = cpu_snapshot()
+        share = others_share(start, end)
+        print(f"({section} section: {end[0] - start[0]:.0f} s" + (
+            "" if share is None else f"; other processes used {share:.0%} of the "
+                                     f"{os.cpu_count()} CPUs meanwhile") + ")")
     return 0

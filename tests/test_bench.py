@@ -220,6 +220,9 @@ def test_header_names_cpu_isa_and_date(capsys):
     assert first.startswith("CPU: ") and "logical CPUs" in first
     assert f"ISA {mitchell._isa.active()}" in second
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", second)
+    # the footer says how much of the machine other processes took meanwhile
+    footer = re.search(r"\(elementwise section: \d+ s(; other processes used (\d+)% of the)?", out)
+    assert footer and (footer.group(1) is not None) == (_bench.cpu_snapshot()[1] is not None)
 
 
 # --- the matmul section ----------------------------------------------------
