@@ -106,8 +106,8 @@
     /* largest operand magnitude and the largest fast-lane sum (unsigned: a   */    \
     /* sum that went negative reads as huge), tested once per block.         */    \
     MITCHELL_INLINE __m512i avx512_vec_##NAME(__m512i a, __m512i b, int is_div,         \
-                                              const avx512_consts_##NAME *k, MASK *bad, \
-                                              __m512i *top)                            \
+                                              const avx512_consts_##NAME *k, MASK lanes, \
+                                              MASK *bad, __m512i *top)                 \
     {                                                                                  \
         const __m512i ma = _mm512_and_si512(a, k->abs_mask);                           \
         const __m512i mb = _mm512_and_si512(b, k->abs_mask);                           \
@@ -119,7 +119,7 @@
         *top = _mm512_mask_max_epu##W(*top, fast, *top, s);                            \
         const MASK zero = is_div ? _mm512_mask_testn_epi##W##_mask(_mm512_test_epi##W##_mask(mb, mb), ma, ma) \
                                  : _mm512_testn_epi##W##_mask(lo, lo);                 \
-        *bad |= (MASK) ~(fast | zero);                                                 \
+        *bad |= (MASK)(lanes & ~(fast | zero)); /* lanes: this vector's elements */   \
         const __m512i sign = _mm512_ternarylogic_epi##W(a, b, k->sign_mask, AVX512_XOR_AND); \
         return _mm512_mask_or_epi##W(sign, fast, sign, s);                             \
     }                                                                                  \
@@ -132,7 +132,7 @@
     MITCHELL_INLINE __m512i avx512_vec_known_##NAME(__m512i x, __m512i sv, __m512i c,   \
                                                     int scalar_dividend,               \
                                                     const avx512_consts_##NAME *k,     \
-                                                    MASK *bad, __m512i *top)           \
+                                                    MASK lanes, MASK *bad, __m512i *top) \
     {                                                                                  \
         const __m512i mx = _mm512_and_si512(x, k->abs_mask);                           \
         const __m512i s = scalar_dividend ? _mm512_sub_epi##W(c, mx) : _mm512_add_epi##W(mx, c); \
@@ -141,7 +141,7 @@
         *top = _mm512_mask_max_epu##W(*top, fast, *top, s);                            \
         /* a zero array element: the zero path, except as a divisor */               \
         const MASK zero = scalar_dividend ? (MASK)0 : _mm512_testn_epi##W##_mask(mx, mx); \
-        *bad |= (MASK) ~(fast | zero);                                                 \
+        *bad |= (MASK)(lanes & ~(fast | zero)); /* lanes: this vector's elements */   \
         const __m512i sign = _mm512_ternarylogic_epi##W(x, sv, k->sign_mask, AVX512_XOR_AND); \
         return _mm512_mask_or_epi##W(sign, fast, sign, s);                             \
     }                                                                                  \
@@ -180,10 +180,9 @@
             AVX512_OPAQUE(y);                                                          \
             if (known)                                                                 \
                 r[j] = avx512_vec_known_##NAME(sa ? x : y, sa ? bv : av, c, is_div && !sa, k, \
-                                               &bad, &top);                            \
+                                               lanes, &bad, &top);                     \
             else                                                                       \
-                r[j] = avx512_vec_##NAME(x, y, is_div, k, &bad, &top);                 \
-            bad &= lanes;                                                              \
+                r[j] = avx512_vec_##NAME(x, y, is_div, k, lanes, &bad, &top);          \
         }                                                                              \
         if (__builtin_expect(bad == 0 && _mm512_cmpge_epu##W##_mask(top, k->inf) == 0, 1)) { \
             for (int j = 0; j < U; j++) {                                              \

@@ -197,6 +197,28 @@ def test_every_alignment_of_the_output(isa, dtype, op, n):
         check_contiguous_matches_strided(op, a, b)
 
 
+@pytest.mark.parametrize("n", [37, 100, 300])
+def test_one_lane_below_the_normal_range_at_every_position(isa, dtype, op, n):
+    """One result just below the normal range (the one-addition sum lands in
+    [0, min normal): the vector path must hand its block to the kernel, which
+    rounds it to a subnormal) at every position of a row, so in every lane of
+    whole blocks, of the tail (whose last vector is partial) and of the head
+    before an aligned output; with two arrays and with a scalar operand."""
+    info = np.finfo(dtype)
+    emin = int(np.log2(float(info.tiny)))
+    e1 = emin // 2
+    e2 = emin - 1 - e1
+    x = np.asarray(1.5 * 2.0 ** e1, dtype)
+    partner = np.asarray(2.0 ** e2 if op is mitchell.mul else 2.0 ** -e2, dtype)
+    a = np.full(n, x)
+    for r in range(n):
+        b = np.full(n, np.asarray(3.0, dtype))
+        b[r] = partner
+        for got in (op(a, b), op(x, b), op(b, x) if op is mitchell.mul else op(a, b)):
+            assert got[r] != 0 and abs(got[r]) < info.tiny, (r, got[r])
+        check_contiguous_matches_strided(op, a, b)
+
+
 def test_zero_runs_stay_exact(isa, dtype, op):
     """Blocks made only of zeros (0 * 0, 0 / 0), zeros against every special,
     and zeros mixed into dense runs: the vector path finishes zero lanes itself
