@@ -48,7 +48,8 @@ ufuncs = Extension(
              "csrc/contiguous_baseline.c", "csrc/contiguous_avx2.c", "csrc/contiguous_avx512.c"],
     include_dirs=["csrc", GENERATED, numpy.get_include()],
     depends=["csrc/ieee754.h", "csrc/kernels.h", "csrc/loops.h", "csrc/contiguous.h",
-             "csrc/contiguous_loops.h", "csrc/contiguous_avx512_additive.h", "csrc/fpflags.h", "csrc/strided_loop.h", "csrc/isa.h",
+             "csrc/contiguous_loops.h", "csrc/contiguous_avx512_additive.h", "csrc/fpflags.h",
+             "csrc/strided_loop.h", "csrc/isa.h",
              "mitchell/_spec.py"],
     # NumPy 2's C API: the promoters of the ml_dtypes loops (_ufuncs.pyx)
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_25_API_VERSION"),
@@ -61,6 +62,7 @@ matmul = Extension(
              "csrc/isa.c"],
     include_dirs=["csrc", GENERATED, numpy.get_include()],
     depends=["csrc/ieee754.h", "csrc/kernels.h", "csrc/matmul.h", "csrc/matmul_gemm.h",
+             "csrc/matmul_pool.h", "csrc/matmul_pack_avx512.h",
              "csrc/matmul_kernels.h", "csrc/matmul_team.h", "csrc/fpflags.h", "csrc/isa.h",
              "mitchell/_spec.py"],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_25_API_VERSION")],
