@@ -200,14 +200,18 @@ def implementations(op, n=0, baselines=BASELINES):
 
 
 def interleaved(calls, *, rounds=3, budget=0.0, max_rounds=200, repeat=1, pause=0.0,
-                clock=time.perf_counter, sleep=time.sleep):
+                warm=False, clock=time.perf_counter, sleep=time.sleep):
     """Median seconds per call of each zero-argument callable in ``calls``.
 
     After one warm-up call each, the callables run in turn, round after
     round: at least ``rounds`` rounds, more while less than ``budget`` seconds
     have passed (at most ``max_rounds``).  Each sample times ``repeat``
     consecutive calls; with ``pause`` > 0, ``sleep(pause)`` precedes every
-    sample (idle threads of the previous call stop spinning).
+    sample (idle threads of the previous call stop spinning).  With ``warm``,
+    an untimed call precedes every sample, so that each callable is timed on
+    the caches its own call leaves: otherwise whoever follows a callable
+    that sweeps the caches (the emulation's temporaries, 48 MB at 1M
+    elements) is timed cold and the others warm.
     """
     times = {name: [] for name in calls}
     for fn in calls.values():  # warm-up (page faults, compilation, thread start)
@@ -218,6 +222,8 @@ def interleaved(calls, *, rounds=3, budget=0.0, max_rounds=200, repeat=1, pause=
         for name, fn in calls.items():
             if pause > 0:
                 sleep(pause)
+            if warm:
+                fn()
             t = clock()
             for _ in range(repeat):
                 fn()
@@ -325,7 +331,7 @@ def elementwise_case(op, dtype, n, budget, baselines=BASELINES):
                 continue  # np.where on every element: the zeros change little
             calls[name, data] = (lambda f, x: lambda: f(x, b, out))(fn, a)
     with np.errstate(all="ignore"):
-        return interleaved(calls, budget=budget * len(calls))
+        return interleaved(calls, budget=budget * len(calls), warm=True)
 
 
 def elementwise_columns(names):

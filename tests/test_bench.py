@@ -127,6 +127,15 @@ def test_interleaved_pauses_before_every_sample_and_divides_batches():
                             + [("pause", 0.25)] + [("call", "b")] * 3) * 2
 
 
+def test_interleaved_warm_calls_precede_every_sample_untimed():
+    clock = FakeClock()
+    # warm-up, then per round: an untimed warm call (100) and the timed one
+    calls = {"a": clock.call("a", [100, 100, 1, 100, 3]), "b": clock.call("b", [100, 100, 7, 100, 9])}
+    med = _bench.interleaved(calls, rounds=2, warm=True, clock=clock, sleep=clock.sleep)
+    assert med == {"a": 2, "b": 8}
+    assert [name for _, name in clock.log] == ["a", "b"] + ["a", "a", "b", "b"] * 2
+
+
 def test_interleaved_runs_more_rounds_within_the_budget():
     clock = FakeClock()
     calls = {"a": clock.call("a", [1.0] * 50)}
