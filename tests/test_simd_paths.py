@@ -31,7 +31,8 @@ BITS = {np.dtype(np.float16): np.dtype(np.uint16),
         np.dtype(np.float64): np.dtype(np.uint64)}
 OPS = {"mul": mitchell.mul, "div": mitchell.div}
 
-# Around every vector and block width (blocks are two vectors: 8 to 64 lanes)
+# Around every vector and block width (generic loops: blocks of two vectors, 8
+# to 64 lanes; AVX-512 float32/float64 loops: four vectors, 32 or 64 lanes)
 # plus the lengths named in the issue.
 LENGTHS = [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129,
            255, 256, 257, 1000]
