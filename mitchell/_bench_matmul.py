@@ -8,7 +8,10 @@ default thread count in every row.  The two calls alternate, round after
 round, and the medians are kept.  At two threads or more, every call starts
 after a pause (``--pause``, 0.15 s): after a call, OpenBLAS's idle workers spin
 for about 0.1 s holding the cores the next call needs, which would slow down
-whichever side runs next.
+whichever side runs next.  After the pause, one untimed call of the same side
+wakes its workers (threads that slept through the pause can take a
+millisecond to run again, on virtual machines especially), and the call
+after it is timed.
 
 Tables: for products of at least 128^3 multiply-adds, time per call and
 GFLOP/s (``2*M*K*N / t``; for mitchell "GFLOP/s-equivalent": its products
@@ -189,7 +192,7 @@ def versus_numpy(shape, threads, rounds, pause):
     calls = {"mitchell": lambda: mitchell.matmul(a, b), "numpy": lambda: np.matmul(a, b)}
     with mitchell_threads(threads), blas_threads(threads):
         return interleaved(calls, rounds=rounds, repeat=_repeat(calls, is_small(shape)),
-                           pause=pause if threads > 1 else 0.0)
+                           pause=pause if threads > 1 else 0.0, warm=threads > 1)
 
 
 def scaling(shape, threads, rounds, pause, calls_per_round=3):
@@ -240,7 +243,8 @@ def run(args):
         print(f"note: load average {load:.1f}: other processes compete for the cores, which "
               f"distorts the rows with {max(threads)} threads most")
     print(f"medians of {rounds} interleaved calls each (small products: batches of consecutive "
-          f"calls); {pause:g} s pause before every call at 2+ threads")
+          f"calls); at 2+ threads, a {pause:g} s pause, then an untimed call of the same side "
+          f"before every timed one")
 
     results = {}
     for t in threads:

@@ -298,11 +298,13 @@ def test_thread_limits_apply_inside_and_are_restored():
 
 @pytest.mark.parametrize("threads, pause", [(1, 0.0), (2, 0.125)])
 def test_matmul_pauses_before_calls_only_with_several_threads(monkeypatch, threads, pause):
+    """At 2+ threads: a pause, then an untimed call that wakes the side's workers."""
     seen = []
     real = _bench.interleaved
 
     def spy(calls, **kwargs):
         seen.append(kwargs["pause"])
+        assert kwargs.get("warm", False) == (threads > 1)
         assert mitchell.linalg.get_num_threads() == threads
         if _bench_matmul.threadpoolctl() is not None:  # OpenBLAS limited alike
             info = _bench_matmul.threadpoolctl().threadpool_info()
