@@ -16,6 +16,14 @@
 
 #include <stdint.h>
 
+/*
+ * Outputs at least this large are written with non-temporal (streaming)
+ * stores where the target has them (every contiguous loop): such an array
+ * cannot stay in cache anyway, and streaming saves the read-for-ownership of
+ * every output line, a third of the memory traffic of a bandwidth-bound call.
+ */
+#define MITCHELL_STREAM_MIN_BYTES ((size_t)16 << 20)
+
 /* Signature shared by every contiguous loop: strides in elements, each 0 or 1
  * (0 broadcasts a scalar operand); out has stride 1; corr is the variant's
  * correction (kernels.h), whose region table, if any, has index_bits <= 3.

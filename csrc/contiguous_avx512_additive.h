@@ -60,9 +60,6 @@
 #define MITCHELL_AVX512_UNROLL 4
 #endif
 
-/* Outputs at least this large use streaming stores (as contiguous_loops.h). */
-#define AVX512_STREAM_MIN_BYTES ((size_t)16 << 20)
-
 /* Hides a vector from the optimiser: GCC 12 otherwise rebuilds broadcast
  * constants inside the loop and loads an operand twice (once folded into an
  * and, once for the sign). */
@@ -227,7 +224,7 @@
             if (i)                                                                     \
                 avx512_block_##NAME(a, sa, av, b, sb, bv, out, i, is_div, 0, known, c, &k, &flags); \
         }                                                                              \
-        if (aligned && (size_t)n * sizeof(UINT) >= AVX512_STREAM_MIN_BYTES) {          \
+        if (aligned && (size_t)n * sizeof(UINT) >= MITCHELL_STREAM_MIN_BYTES) {        \
             for (; i + BLOCK <= n; i += BLOCK)                                         \
                 avx512_block_##NAME(a + i * sa, sa, av, b + i * sb, sb, bv, out + i, BLOCK, \
                                     is_div, 1, known, c, &k, &flags);                  \

@@ -241,14 +241,6 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB
                    MITCHELL_SIMD_LOOKUP64)
 #endif
 
-/*
- * Outputs at least this large are written with non-temporal (streaming)
- * stores where the target has them: such an array cannot stay in cache
- * anyway, and streaming saves the read-for-ownership of every output line,
- * a third of the memory traffic of a bandwidth-bound call.
- */
-#define SIMD_STREAM_MIN_BYTES ((size_t)16 << 20)
-
 /* Vectors per block: one test (and one branch) per block.  Measured on Zen 4
  * with AVX2 (float32 and float64, 2026-12-03): 4 vectors are 15-20 % slower
  * than 2 (GCC 12 then keeps the results on the stack: 16 ymm registers do not
@@ -305,7 +297,7 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB
         }                                                                              \
     }                                                                                  \
                                                                                        \
-    /* m < 2 L elements through a padded local block. */                              \
+    /* m < BLOCK elements through a padded local block. */                            \
     MITCHELL_INLINE void partial_##OP##_##NAME(const UINT *a, intptr_t sa, const UINT *b, \
                                                intptr_t sb, UINT *out, intptr_t m,     \
                                                unsigned *flags,                        \
@@ -339,7 +331,7 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB
                 tab[j] = (UINT)corr->table[j];                                         \
         const simd_consts_##NAME k = simd_consts_##NAME##_make(                        \
             region ? one : SIMD_FOLD_##OP(one, corr->constant), corr, tab);             \
-        if (SIMD_CAN_STREAM && (size_t)n * sizeof(UINT) >= SIMD_STREAM_MIN_BYTES       \
+        if (SIMD_CAN_STREAM && (size_t)n * sizeof(UINT) >= MITCHELL_STREAM_MIN_BYTES   \
             && (uintptr_t)out % sizeof(UINT) == 0) {                                   \
             /* elements before out + i is vector-aligned */                            \
             uintptr_t misalign = (uintptr_t)out % MITCHELL_SIMD_BYTES;                 \
