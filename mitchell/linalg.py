@@ -26,7 +26,6 @@ _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _BYTES = (np.dtype(np.int8), np.dtype(np.uint8))
 # The thin path of matmul: plain Mitchell products of two ndarrays of one of
 # these types, with the loop signature the general path would choose.
-_PLAIN = _matmul.GUFUNCS["mitchell", "float32"]
 _PLAIN_SIGNATURES = {d: (d, d, d) for d in _FLOATS}
 
 
@@ -51,6 +50,9 @@ def _gufunc(variant, fmt="float32"):
     except KeyError:
         raise ValueError(f"variant {variant!r} has no matrix product "
                          f"(the iterative multiplier is elementwise only)") from None
+
+
+_PLAIN = _gufunc("mitchell")  # the gufunc of matmul's thin path
 
 
 def _default_threads():
