@@ -59,6 +59,7 @@ Timing: the median seconds per call of each callable, called in turn.
 """
 
 import argparse
+import functools
 import importlib.util
 import os
 import pathlib
@@ -157,8 +158,10 @@ def with_zeros(a, zero_fraction, seed=0, copy=True):
     return a
 
 
+@functools.lru_cache(maxsize=None)
 def load_emulation():
-    """bench/emulation.py of a source checkout, or None when installed elsewhere."""
+    """bench/emulation.py of a source checkout, or None when installed elsewhere
+    (loaded once: every table row asks for it)."""
     path = pathlib.Path(__file__).resolve().parent.parent / "bench" / "emulation.py"
     if not path.exists():
         return None

@@ -7,12 +7,10 @@ Mitchell's on one thread.  Ratios are throughput relative to the variant
 (> 1: the variant is faster); medians of interleaved runs.
 """
 
-import time
-
 import numpy as np
 
 import mitchell
-from mitchell._bench import ZERO_FRACTION, interleaved_medians, make_operands
+from mitchell._bench import ZERO_FRACTION, interleaved, interleaved_medians, make_operands
 
 ELEMENTWISE_SIZES = {"64K": 1 << 16, "1M": 1 << 20}
 MATMUL_SIZE = 512
@@ -33,26 +31,16 @@ def _elementwise(op, dtype, n, budget):
 
 
 def _matmul(budget, size=MATMUL_SIZE):
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((size, size), dtype=np.float32)
-    b = rng.standard_normal((size, size), dtype=np.float32)
+    from mitchell._bench_matmul import operands
+
+    a, b = operands((size, size, size))
     names = [n for n, v in mitchell.variants.items() if v.kind != "iterative"]
-    times = {n: [] for n in names}
+    calls = {n: (lambda name: lambda: mitchell.matmul(a, b, variant=name))(n) for n in names}
     previous = mitchell.linalg.set_num_threads(1)
     try:
-        for n in names:
-            mitchell.matmul(a, b, variant=n)  # warm-up
-        start = time.perf_counter()
-        while not all(len(t) >= 3 for t in times.values()) or time.perf_counter() - start < budget * len(names):
-            for n in names:
-                t = time.perf_counter()
-                mitchell.matmul(a, b, variant=n)
-                times[n].append(time.perf_counter() - t)
-            if all(len(t) >= 50 for t in times.values()):
-                break
+        return interleaved(calls, rounds=3, budget=budget * len(names), max_rounds=50)
     finally:
         mitchell.linalg.set_num_threads(previous)
-    return {n: float(np.median(t)) for n, t in times.items()}
 
 
 def run(budget, sizes=None, matmul_size=MATMUL_SIZE):
