@@ -35,6 +35,7 @@
 typedef struct {
     mitchell_gemm_fn gemm;
     const mitchell_mm_variant *variant;
+    const mitchell_kernel_table *kernels; /* read once: one tile shape per product */
     intptr_t M, N, K;
     const intptr_t *outer; /* byte strides between batch items of A, B, C */
     mitchell_matrix A, B, C;
@@ -76,7 +77,8 @@ static int run_item(mm_work *w, intptr_t b, mm_job *job)
     A.data += b * w->outer[0];
     B.data += b * w->outer[1];
     C.data += b * w->outer[2];
-    return w->gemm(0, w->M, 0, w->N, w->K, &A, &B, &C, w->variant, &job->flags, w->team, job->rank);
+    return w->gemm(0, w->M, 0, w->N, w->K, &A, &B, &C, w->variant, w->kernels, &job->flags, w->team,
+                   job->rank);
 }
 
 static void run_job(mm_job *job)
@@ -174,7 +176,7 @@ static int matmul_batch(intptr_t count, const intptr_t *outer, intptr_t M, intpt
         T = (int)(products / (double)MIN_PRODUCTS_PER_THREAD);
     if (T < 1)
         T = 1;
-    mm_work work = {gemm, v, M, N, K, outer, *A, *B, *C, count, 0, NULL, 0};
+    mm_work work = {gemm, v, mitchell_mm_kernels(), M, N, K, outer, *A, *B, *C, count, 0, NULL, 0};
 #ifdef MITCHELL_HAVE_TEAMS
     if (T > 1) {
         if (!mm_pool_acquire()) /* busy with another call: this one runs on its own thread */

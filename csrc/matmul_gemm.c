@@ -105,11 +105,12 @@ static void stats_init(block_stats *s)
 
 /* The AVX-512 packing (matmul_pack_avx512.h) goes with the AVX-512 kernels,
  * so that selecting another instruction set tests the portable packing too. */
-static int pack_avx512(void)
+static int pack_avx512(const mitchell_kernel_table *kt)
 {
 #ifdef MITCHELL_HAVE_AVX512_PACK
-    return mitchell_mm_kernels()->isa == MITCHELL_ISA_AVX512;
+    return kt->isa == MITCHELL_ISA_AVX512;
 #else
+    (void)kt;
     return 0;
 #endif
 }
@@ -142,15 +143,16 @@ static int scale_b_direct(int on, void *pb, intptr_t kc, intptr_t p0, intptr_t p
 }
 
 static int pack_a_direct(int on, const mitchell_matrix *A, intptr_t i0, intptr_t mc, intptr_t k0,
-                         intptr_t kc, int64_t c, int64_t kappa, void *pa, block_stats *st)
+                         intptr_t kc, int64_t c, int64_t kappa, intptr_t mr, void *pa, block_stats *st)
 {
 #ifdef MITCHELL_HAVE_AVX512_PACK
     if (on && A->type == MITCHELL_MM_F32 && A->cs == 4) {
-        pack_a_f32_avx512(A, i0, mc, k0, kc, c, kappa, (uint32_t *)pa, st);
+        pack_a_f32_avx512(A, i0, mc, k0, kc, c, kappa, mr, (uint32_t *)pa, st);
         return 1;
     }
 #endif
-    (void)on; (void)A; (void)i0; (void)mc; (void)k0; (void)kc; (void)c; (void)kappa; (void)pa; (void)st;
+    (void)on; (void)A; (void)i0; (void)mc; (void)k0; (void)kc; (void)c; (void)kappa; (void)mr; (void)pa;
+    (void)st;
     return 0;
 }
 
@@ -440,8 +442,8 @@ static inline int products_finite_in(const mitchell_block_stats *sa, const mitch
 
 /* Kernels per compute format that round float16 products to float16's
  * subnormal grid (matmul_kernels.c); none for float64 sums. */
-#define MITCHELL_F16_GRID_KERNEL_f32 mitchell_kernel_f32_f16_grid
-#define MITCHELL_F16_GRID_KERNEL_f64 NULL
+#define MITCHELL_F16_GRID_KERNEL_f32(kt) ((kt)->f32_f16_grid)
+#define MITCHELL_F16_GRID_KERNEL_f64(kt) NULL
 
 static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix *B, intptr_t i,
                                  intptr_t k, intptr_t j, const mitchell_mm_variant *v, unsigned *flags)
@@ -457,7 +459,7 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
  * operands, the block test, the general tile and the blocked driver of one
  * job (a row range x column range of one product).
  */
-#define MITCHELL_DEFINE_FORMAT_DRIVER(NAME, UINT, FLT, EB, FB, MR, NR, KC, MC, NC)      \
+#define MITCHELL_DEFINE_FORMAT_DRIVER(NAME, UINT, FLT, EB, FB, NR, KC, MC, NC)          \
                                                                                        \
     /* Row r, columns [c0, c0 + n) of X as bit patterns of the compute format. */       \
     static void load_row_##NAME(const mitchell_matrix *X, intptr_t r, intptr_t c0,      \
@@ -558,13 +560,14 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
             }                                                                          \
     }                                                                                  \
                                                                                        \
-    /* A block rows [i0, i0+mc) x columns [k0, k0+kc) in panels of MR rows:       \
+    /* A block rows [i0, i0+mc) x columns [k0, k0+kc) in panels of MR rows (the \
+     * kernels' tile height):                                                      \
      * bits(a) + c 2^F + kappa, or bits(2^emin) for a zero; padding rows repeat a   \
      * row.  An additive variant's kappa folds in here: every product of the row \
      * gets it added to its log sum. */                                          \
     MITCHELL_PACK_CLONES static void pack_a_##NAME(const mitchell_matrix *A, intptr_t i0, intptr_t mc,       \
-                              intptr_t k0, intptr_t kc, int64_t c, int64_t kappa, UINT *pa, \
-                              block_stats *st, UINT *row, UINT *frac, UINT *head)      \
+                              intptr_t k0, intptr_t kc, int64_t c, int64_t kappa, intptr_t MR, \
+                              UINT *pa, block_stats *st, UINT *row, UINT *frac, UINT *head) \
     {                                                                                  \
         const UINT shift = (UINT)(((uint64_t)c << FB) + (uint64_t)kappa);              \
         const UINT absm = (UINT)ieee_abs_mask(EB, FB);                                 \
@@ -634,8 +637,9 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                                        + product_##NAME(A, B, i0 + i, k, j0 + j, v, flags); \
     }                                                                                  \
                                                                                        \
+    /* The MR x NR tile buffer: the kernels read and write all of it. */          \
     static void tile_load_##NAME(const mitchell_matrix *C, intptr_t i0, intptr_t mr,   \
-                                 intptr_t j0, intptr_t nr, int fresh, FLT *tile)       \
+                                 intptr_t j0, intptr_t nr, int fresh, intptr_t MR, FLT *tile) \
     {                                                                                  \
         if (fresh || mr < MR || nr < NR)                                               \
             for (intptr_t i = 0; i < MR * NR; i++)                                     \
@@ -656,7 +660,7 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
      * packing may leave into the +0 of a sum started at +0.  Integer result: the tile \
      * is an exact partial sum below 2^24, added with int32 wrap-around. */        \
     MITCHELL_PACK_CLONES static void tile_store_##NAME(const mitchell_matrix *C, intptr_t i0, intptr_t mr,   \
-                                  intptr_t j0, intptr_t nr, int first, FLT *tile)      \
+                                  intptr_t j0, intptr_t nr, int first, intptr_t MR, FLT *tile) \
     {                                                                                  \
         if (C->type == MITCHELL_MM_I32 && C->cs == (intptr_t)sizeof(int32_t)           \
             && (uintptr_t)C->data % sizeof(int32_t) == 0 && C->rs % (intptr_t)sizeof(int32_t) == 0) { \
@@ -701,9 +705,10 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
     int mitchell_gemm_##NAME(intptr_t m0, intptr_t m1, intptr_t n0, intptr_t n1,         \
                            intptr_t K, const mitchell_matrix *A,                       \
                            const mitchell_matrix *B, const mitchell_matrix *C,         \
-                           const mitchell_mm_variant *v, unsigned *flags,              \
-                           mitchell_team *team, int rank)                              \
+                           const mitchell_mm_variant *v, const mitchell_kernel_table *kt, \
+                           unsigned *flags, mitchell_team *team, int rank)             \
     {                                                                                  \
+        const intptr_t MR = kt->mr; /* tile rows: every member packs A alike */        \
         const int integer = C->type == MITCHELL_MM_I32;                                \
         const int members = team != NULL ? team->size : 1;                             \
         rank = team != NULL ? rank : 0;                                                \
@@ -752,15 +757,15 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
             return -1;                                                                 \
         }                                                                              \
         UINT *row = scratch, *frac = scratch + row_len, *head = scratch + 2 * row_len; \
-        FLT tile[MR * NR];                                                             \
+        FLT tile[MITCHELL_MR_MAX * NR];                                                \
         /* full tiles of a float result with unit column stride: the kernel works   \
          * in C itself; otherwise through the tile buffer */                          \
         const int direct = !integer && C->cs == (intptr_t)sizeof(FLT)                 \
                            && C->rs % (intptr_t)sizeof(FLT) == 0                      \
                            && (uintptr_t)C->data % sizeof(FLT) == 0;                  \
         const int narrow = A->type == MITCHELL_MM_F32 && sizeof(UINT) == 8;            \
-        /* float32 format with 5 x 16 tiles and the AVX-512 kernels */                \
-        const int direct_pack = sizeof(UINT) == 4 && MR == 5 && NR == 16 && pack_avx512(); \
+        /* float32 format and the AVX-512 kernels */                                  \
+        const int direct_pack = sizeof(UINT) == 4 && pack_avx512(kt);                  \
         /* an additive variant's correction in this format's units (float32      \
          * products computed in float64 take float32's, scaled); a region table  \
          * or a variant's integer products take the general path */              \
@@ -768,8 +773,8 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                                      : v->NAME.constant;                               \
         const int general_only = (narrow ? v->f32.table : v->NAME.table) != NULL       \
                                  || (integer && !v->plain);                            \
-        const mitchell_kernel_##NAME fast_kernel = mitchell_mm_kernels()->NAME;           \
-        const mitchell_kernel_##NAME grid_kernel = MITCHELL_F16_GRID_KERNEL_##NAME;       \
+        const mitchell_kernel_##NAME fast_kernel = kt->NAME, short_kernel = kt->NAME##_short; \
+        const mitchell_kernel_##NAME grid_kernel = MITCHELL_F16_GRID_KERNEL_##NAME(kt);   \
         const int grid = grid_kernel != NULL && v->narrow_eb == MITCHELL_EB_f16           \
                          && v->narrow_fb == MITCHELL_FB_f16;                           \
         for (intptr_t jc = n0; jc < n1; jc += NC) {                                    \
@@ -824,8 +829,8 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                     const intptr_t q0 = uc * panels / cu, q1 = (uc + 1) * panels / cu; \
                     for (intptr_t ic = r0; ic < r1; ic += MC) {                        \
                         intptr_t mc = MM_MIN(MC, r1 - ic);                             \
-                        if (!pack_a_direct(direct_pack, A, ic, mc, pc, kc, c, kappa, pa, &sa)) \
-                            pack_a_##NAME(A, ic, mc, pc, kc, c, kappa, pa, &sa, row, frac, head); \
+                        if (!pack_a_direct(direct_pack, A, ic, mc, pc, kc, c, kappa, MR, pa, &sa)) \
+                            pack_a_##NAME(A, ic, mc, pc, kc, c, kappa, MR, pa, &sa, row, frac, head); \
                         int fast = general_only ? 0 : block_is_fast_##NAME(&sa, &sb, c, narrow, kappa, v, grid); \
                         const int passes = !sa.special && !sb.special && (!sa.any || !sb.any \
                                            || sa.emin + sb.emin >= ieee_emin(EB) + FB);   \
@@ -853,16 +858,18 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                                                   C->rs, NR * sizeof(int32_t), MR);    \
                                 if (fast && integer && mr == MR && nr == NR) {         \
                                     kernel(kc, pap, pbp, tile, NR, 0); /* fresh */     \
-                                    tile_store_##NAME(C, ic + ir, mr, jc + jr, nr, pc == 0, tile); \
+                                    tile_store_##NAME(C, ic + ir, mr, jc + jr, nr, pc == 0, MR, tile); \
                                     continue;                                          \
                                 }                                                      \
-                                tile_load_##NAME(C, ic + ir, mr, jc + jr, nr, fresh, tile); \
-                                if (fast)                                              \
+                                tile_load_##NAME(C, ic + ir, mr, jc + jr, nr, fresh, MR, tile); \
+                                if (fast == 1 && mr <= kt->mr_short)                   \
+                                    short_kernel(kc, pap, pbp, tile, NR, 1);           \
+                                else if (fast)                                         \
                                     kernel(kc, pap, pbp, tile, NR, 1);                 \
                                 else                                                   \
                                     general_tile_##NAME(A, B, ic + ir, mr, jc + jr, nr, pc, kc, \
                                                         v, tile, flags);               \
-                                tile_store_##NAME(C, ic + ir, mr, jc + jr, nr, pc == 0, tile); \
+                                tile_store_##NAME(C, ic + ir, mr, jc + jr, nr, pc == 0, MR, tile); \
                             }                                                          \
                         }                                                              \
                         if (ftz)                                                       \
@@ -882,13 +889,15 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
         return 0;                                                                      \
     }
 
-#if MC_F32 % MITCHELL_MR_F32 != 0 || MC_F64 % MITCHELL_MR_F64 != 0
-#error "MC must be a multiple of MR: the units of a team are whole A blocks of whole tiles"
+/* the units of a team are whole A blocks of whole tiles */
+#define MC_FITS(MR) (MC_F32 % (MR) == 0 && MC_F64 % (MR) == 0 && (MR) <= MITCHELL_MR_MAX)
+#if !MC_FITS(MITCHELL_MR_PORTABLE) || !MC_FITS(MITCHELL_MR_AVX2) || !MC_FITS(MITCHELL_MR_AVX512)
+#error "MC must be a multiple of every kernel's tile height MR, which is at most MITCHELL_MR_MAX"
 #endif
 MITCHELL_DEFINE_FORMAT_DRIVER(f32, uint32_t, float, MITCHELL_EB_f32, MITCHELL_FB_f32,
-                              MITCHELL_MR_F32, MITCHELL_NR_F32, KC_F32, MC_F32, NC_F32)
+                              MITCHELL_NR_F32, KC_F32, MC_F32, NC_F32)
 MITCHELL_DEFINE_FORMAT_DRIVER(f64, uint64_t, double, MITCHELL_EB_f64, MITCHELL_FB_f64,
-                              MITCHELL_MR_F64, MITCHELL_NR_F64, KC_F64, MC_F64, NC_F64)
+                              MITCHELL_NR_F64, KC_F64, MC_F64, NC_F64)
 
 mitchell_gemm_fn mitchell_choose_gemm(const mitchell_matrix *A, const mitchell_matrix *B, const mitchell_matrix *C)
 {

@@ -103,71 +103,35 @@ MM_PACK512 static void scale_b_f32_avx512(uint32_t *pb, intptr_t kc, intptr_t p0
 }
 
 /*
- * pack_a_f32 for a float32 A with unit column stride (MR = 5): per panel and
- * 16 columns, the five rows' packed values are transposed into 80
- * consecutive elements (element k * 5 + i) by three two-source permutations
- * per output vector.  Padding rows repeat the panel's last row.
+ * pack_a_f32 for a float32 A with unit column stride, in panels of MR rows
+ * (the kernels' tile height): each row's packed values, 16 columns at a
+ * time, are scattered to elements k * MR + i of its panel.  Padding rows
+ * repeat the panel's last row (loaded and classified again: the statistics
+ * do not change).  A block of A is packed once per block of B, so the
+ * scatter (about a cycle per element on Zen 4) is a small part of a product.
  */
 MM_PACK512 static void pack_a_f32_avx512(const mitchell_matrix *A, intptr_t i0, intptr_t mc,
                                          intptr_t k0, intptr_t kc, int64_t c, int64_t kappa,
-                                         uint32_t *pa, mitchell_block_stats *st)
+                                         intptr_t MR, uint32_t *pa, mitchell_block_stats *st)
 {
     const __m512i shift = _mm512_set1_epi32((int)(uint32_t)(((uint64_t)c << 23) + (uint64_t)kappa));
     const __m512i zero = _mm512_set1_epi32(0x00800000);
-    /* output vector o, lane l is element e = 16 o + l: row e mod 5 of column
-     * e / 5 (COL); IDX01 picks it from rows 0/1 (+ 16: the second), IDX23 from
-     * rows 2/3, FROM01 / FROM23 mark the lanes of those rows, the rest is row 4
-     * (tables written out by a script from these definitions) */
-    static const uint32_t COL[5][16] = {{0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3},
-        {3, 3, 3, 3, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 6, 6},
-        {6, 6, 6, 7, 7, 7, 7, 7, 8, 8, 8, 8, 8, 9, 9, 9},
-        {9, 9, 10, 10, 10, 10, 10, 11, 11, 11, 11, 11, 12, 12, 12, 12},
-        {12, 13, 13, 13, 13, 13, 14, 14, 14, 14, 14, 15, 15, 15, 15, 15}};
-    static const uint32_t IDX01[5][16] = {{0, 16, 0, 0, 0, 1, 17, 1, 1, 1, 2, 18, 2, 2, 2, 3},
-        {19, 3, 3, 3, 4, 20, 4, 4, 4, 5, 21, 5, 5, 5, 6, 22},
-        {6, 6, 6, 7, 23, 7, 7, 7, 8, 24, 8, 8, 8, 9, 25, 9},
-        {9, 9, 10, 26, 10, 10, 10, 11, 27, 11, 11, 11, 12, 28, 12, 12},
-        {12, 13, 29, 13, 13, 13, 14, 30, 14, 14, 14, 15, 31, 15, 15, 15}};
-    static const uint32_t IDX23[5][16] = {{0, 0, 0, 16, 0, 1, 1, 1, 17, 1, 2, 2, 2, 18, 2, 3},
-        {3, 3, 19, 3, 4, 4, 4, 20, 4, 5, 5, 5, 21, 5, 6, 6},
-        {6, 22, 6, 7, 7, 7, 23, 7, 8, 8, 8, 24, 8, 9, 9, 9},
-        {25, 9, 10, 10, 10, 26, 10, 11, 11, 11, 27, 11, 12, 12, 12, 28},
-        {12, 13, 13, 13, 29, 13, 14, 14, 14, 30, 14, 15, 15, 15, 31, 15}};
-    static const __mmask16 FROM01[5] = {0x8c63, 0xc631, 0x6318, 0x318c, 0x18c6};
-    static const __mmask16 FROM23[5] = {0x318c, 0x18c6, 0x8c63, 0xc631, 0x6318};
+    /* lane l goes to element l * MR: column k + l of the row */
+    const __m512i to = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                          _mm512_set1_epi32((int)MR));
     mm_class512 cl;
     mm_class512_init(&cl);
-    for (intptr_t ip = 0; ip < mc; ip += 5) {
-        const intptr_t mr = mc - ip < 5 ? mc - ip : 5;
-        uint32_t *panel = pa + (ip / 5) * kc * 5;
-        const char *rows[5];
-        for (int i = 0; i < mr; i++)
-            rows[i] = A->data + (i0 + ip + i) * A->rs + k0 * 4;
-        for (intptr_t k = 0; k < kc; k += 16) {
-            const intptr_t left = kc - k;
-            const __mmask16 m = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
-            __m512i r[5];
-            for (int i = 0; i < 5; i++) {
-                if (i >= mr && i > 0) { /* a padding row: a copy of the last one */
-                    r[i] = r[i - 1];
-                    continue;
-                }
-                __m512i v = _mm512_maskz_loadu_epi32(m, rows[i] + k * 4);
-                r[i] = _mm512_mask_add_epi32(zero, mm_classify512(v, &cl), v, shift);
-            }
-            uint32_t *dst = panel + k * 5;
-            for (int o = 0; o < 5; o++) {
-                __m512i x = _mm512_permutexvar_epi32(_mm512_loadu_si512((const void *)COL[o]), r[4]);
-                x = _mm512_mask_blend_epi32(FROM23[o], x, _mm512_permutex2var_epi32(
-                                                r[2], _mm512_loadu_si512((const void *)IDX23[o]), r[3]));
-                x = _mm512_mask_blend_epi32(FROM01[o], x, _mm512_permutex2var_epi32(
-                                                r[0], _mm512_loadu_si512((const void *)IDX01[o]), r[1]));
-                if (left >= 16)
-                    _mm512_storeu_si512((void *)(dst + 16 * o), x);
-                else if (16 * o < 5 * left)
-                    _mm512_mask_storeu_epi32(dst + 16 * o,
-                                             5 * left - 16 * o >= 16 ? (__mmask16)0xffff
-                                                 : (__mmask16)((1u << (5 * left - 16 * o)) - 1), x);
+    for (intptr_t ip = 0; ip < mc; ip += MR) {
+        const intptr_t mr = mc - ip < MR ? mc - ip : MR;
+        uint32_t *panel = pa + (ip / MR) * kc * MR;
+        for (intptr_t i = 0; i < MR; i++) {
+            const char *row = A->data + (i0 + ip + (i < mr ? i : mr - 1)) * A->rs + k0 * 4;
+            for (intptr_t k = 0; k < kc; k += 16) {
+                const intptr_t left = kc - k;
+                const __mmask16 m = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+                __m512i v = _mm512_maskz_loadu_epi32(m, row + k * 4);
+                __m512i r = _mm512_mask_add_epi32(zero, mm_classify512(v, &cl), v, shift);
+                _mm512_mask_i32scatter_epi32(panel + k * MR + i, m, to, r, 4);
             }
         }
     }

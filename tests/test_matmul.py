@@ -109,10 +109,11 @@ def threads():
 
 # --- values -----------------------------------------------------------------
 
-# M, K, N: single elements, sizes around the 4 x 16 / 4 x 8 tiles, K across
-# the 256-product blocks, M across the 64/128-row blocks
-ODD_SIZES = [(1, 1, 1), (1, 7, 1), (7, 1, 7), (5, 3, 17), (4, 16, 16), (9, 257, 33),
-             (129, 300, 7), (65, 513, 20), (3, 2, 2100)]
+# M, K, N: single elements, sizes around the tiles (5 or 12 rows by the
+# instruction set, 16 / 8 columns), K across the 192-product blocks, M across
+# the 60/120-row blocks
+ODD_SIZES = [(1, 1, 1), (1, 7, 1), (7, 1, 7), (5, 3, 17), (4, 16, 16), (12, 5, 16), (25, 9, 17),
+             (9, 257, 33), (129, 300, 7), (65, 513, 20), (3, 2, 2100)]
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=lambda d: np.dtype(d).name)
@@ -309,13 +310,14 @@ def awkward_matrix(rng, shape):
     return x
 
 
-@pytest.mark.parametrize("mkn", [(1, 1, 1), (4, 15, 17), (6, 16, 16), (9, 33, 47), (13, 200, 31),
-                                 (5, 17, 100), (131, 190, 40)])
+@pytest.mark.parametrize("mkn", [(1, 1, 1), (4, 15, 17), (6, 16, 16), (9, 33, 47), (12, 16, 16),
+                                 (13, 200, 31), (25, 40, 33), (5, 17, 100), (131, 190, 40)])
 @pytest.mark.parametrize("kind", ["normal", "tiny", "huge", "special", "awkward"])
 def test_packing_paths_agree(isa, mkn, kind):
     """The AVX-512 packing reads float32 rows straight from the operands (tails
-    of 16 columns masked, a 5-row panel transposed by permutations, padding
-    rows copied); the other instruction sets pack through row copies.  Every
+    of 16 columns masked, rows scattered into 12-row panels, padding rows
+    repeated); the other instruction sets pack through row copies into 5-row
+    panels.  Every
     path gives the sequential sum's bits, on contiguous rows and on strided
     ones (which the AVX-512 packing leaves to the portable code)."""
     rng = np.random.default_rng(sum(mkn) + len(kind))
