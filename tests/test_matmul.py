@@ -110,7 +110,7 @@ def threads():
 # --- values -----------------------------------------------------------------
 
 # M, K, N: single elements, sizes around the tiles (5 or 12 rows by the
-# instruction set, 16 / 8 columns), K across the 192-product blocks, M across
+# instruction set, 16 / 8 columns), K across the 192/256/512-product blocks, M across
 # the 60/120-row blocks
 ODD_SIZES = [(1, 1, 1), (1, 7, 1), (7, 1, 7), (5, 3, 17), (4, 16, 16), (12, 5, 16), (25, 9, 17),
              (9, 257, 33), (129, 300, 7), (65, 513, 20), (3, 2, 2100)]
