@@ -261,22 +261,18 @@
         return avx512_run_##NAME(a, sa, b, sb, out, n, &k, is_div, 1, c);              \
     }                                                                                  \
                                                                                        \
-    /* Entry points: each stride pattern and operation a literal instance. */        \
-    static unsigned avx512_additive_mul_##NAME MITCHELL_CONTIG_SIGNATURE(UINT)          \
+    AVX512_DEFINE_ENTRY(mul, 0, NAME, UINT)                                            \
+    AVX512_DEFINE_ENTRY(div, 1, NAME, UINT)
+
+/* Entry points: each stride pattern and operation a literal instance. */
+#define AVX512_DEFINE_ENTRY(OP, IS_DIV, NAME, UINT)                                    \
+    static unsigned avx512_additive_##OP##_##NAME MITCHELL_CONTIG_SIGNATURE(UINT)       \
     {                                                                                  \
         if (sa && sb)                                                                  \
-            return avx512_loop_##NAME(a, 1, b, 1, out, n, corr, 0);                    \
+            return avx512_loop_##NAME(a, 1, b, 1, out, n, corr, IS_DIV);               \
         if (sb)                                                                        \
-            return avx512_loop_##NAME(a, 0, b, 1, out, n, corr, 0);                    \
-        return avx512_loop_##NAME(a, 1, b, 0, out, n, corr, 0);                        \
-    }                                                                                  \
-    static unsigned avx512_additive_div_##NAME MITCHELL_CONTIG_SIGNATURE(UINT)          \
-    {                                                                                  \
-        if (sa && sb)                                                                  \
-            return avx512_loop_##NAME(a, 1, b, 1, out, n, corr, 1);                    \
-        if (sb)                                                                        \
-            return avx512_loop_##NAME(a, 0, b, 1, out, n, corr, 1);                    \
-        return avx512_loop_##NAME(a, 1, b, 0, out, n, corr, 1);                        \
+            return avx512_loop_##NAME(a, 0, b, 1, out, n, corr, IS_DIV);               \
+        return avx512_loop_##NAME(a, 1, b, 0, out, n, corr, IS_DIV);                   \
     }
 
 #define AVX512_SET1_32(x) _mm512_set1_epi32((int)(uint32_t)(x))
