@@ -120,13 +120,13 @@ static int pack_avx512(const mitchell_kernel_table *kt)
 #endif
 }
 
-/* The AVX-512 packing where it applies (float32 operands with contiguous
- * rows in the float32 format); false if the caller must pack. */
+/* The AVX-512 packing where it applies (float32 operands in the float32
+ * format, rows contiguous or not); false if the caller must pack. */
 static int pack_b_direct(int on, const mitchell_matrix *B, intptr_t k0, intptr_t kc, intptr_t j0,
                          intptr_t nc, intptr_t p0, intptr_t p1, void *pb, block_stats *st)
 {
 #ifdef MITCHELL_HAVE_AVX512_PACK
-    if (on && B->type == MITCHELL_MM_F32 && B->cs == 4) {
+    if (on && B->type == MITCHELL_MM_F32 && mm_gatherable(B->cs)) {
         pack_b_f32_avx512(B, k0, kc, j0, nc, p0, p1, (uint32_t *)pb, st);
         return 1;
     }
@@ -151,7 +151,7 @@ static int pack_a_direct(int on, const mitchell_matrix *A, intptr_t i0, intptr_t
                          intptr_t kc, int64_t c, int64_t kappa, intptr_t mr, void *pa, block_stats *st)
 {
 #ifdef MITCHELL_HAVE_AVX512_PACK
-    if (on && A->type == MITCHELL_MM_F32 && A->cs == 4) {
+    if (on && A->type == MITCHELL_MM_F32 && mm_gatherable(A->cs)) {
         pack_a_f32_avx512(A, i0, mc, k0, kc, c, kappa, mr, (uint32_t *)pa, st);
         return 1;
     }

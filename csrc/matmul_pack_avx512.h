@@ -1,6 +1,8 @@
 /*
- * AVX-512 packing of float32 operands whose rows are contiguous (included by
- * matmul_gemm.c only).  Straight from the source into the packed panels,
+ * AVX-512 packing of float32 operands (included by matmul_gemm.c only):
+ * contiguous rows are loaded, transposed or strided ones gathered (a
+ * transposed right operand, x @ w.T, is the common case).  Straight from the
+ * source into the packed panels,
  * classification fused in: no row copy, no intermediate fraction and
  * sign+exponent rows.  The packed values and the block statistics are those
  * of the portable packing (pack_b_/pack_a_ in matmul_gemm.c), bit for bit;
@@ -62,24 +64,49 @@ MM_PACK512 static inline void mm_class512_finish(const mm_class512 *c, mitchell_
     }
 }
 
-/* pack_b_f32 for a float32 B with unit column stride (NR = 16). */
+/* Whether 16 elements `stride` bytes apart can be gathered with 32-bit
+ * byte offsets (a transposed or strided operand); a unit stride is loaded. */
+static inline int mm_gatherable(intptr_t stride)
+{
+    return stride == 4 || (stride >= -(INT32_MAX / 16) && stride <= INT32_MAX / 16);
+}
+
+/* 16 float32 elements from p, p + stride, ..., lanes outside m zero: one
+ * load for a unit stride, else a gather (offsets: lane * stride bytes). */
+MM_PACK512 static inline __m512i mm_load16(const char *p, intptr_t stride, __m512i offsets, __mmask16 m)
+{
+    if (stride == 4)
+        return _mm512_maskz_loadu_epi32(m, p);
+    return _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m, offsets, p, 1);
+}
+
+MM_PACK512 static inline __m512i mm_offsets16(intptr_t stride)
+{
+    return _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                              _mm512_set1_epi32((int)stride));
+}
+
+/* pack_b_f32 for a float32 B (NR = 16) whose column stride is gatherable. */
 MM_PACK512 static void pack_b_f32_avx512(const mitchell_matrix *B, intptr_t k0, intptr_t kc,
                                          intptr_t j0, intptr_t nc, intptr_t p0, intptr_t p1,
                                          uint32_t *pb, mitchell_block_stats *st)
 {
     const __m512i fracm = _mm512_set1_epi32(0x007fffff);
     const intptr_t have = nc - p0 * 16 < (p1 - p0) * 16 ? nc - p0 * 16 : (p1 - p0) * 16;
+    const intptr_t cs = B->cs;
+    const __m512i offsets = mm_offsets16(cs);
     mm_class512 c;
     mm_class512_init(&c);
     /* panel by panel: the packed block is written in order (it may not fit
-     * in L1), the source read 64 bytes a row */
+     * in L1); a row of the panel is 64 bytes of the source, or 16 columns'
+     * elements of a transposed one, whose cache lines serve the next rows */
     for (intptr_t p = p0; p < p1; p++) {
         const intptr_t left = have - (p - p0) * 16;
         const __mmask16 m = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
-        const char *src = B->data + k0 * B->rs + (j0 + p * 16) * 4;
+        const char *src = B->data + k0 * B->rs + (j0 + p * 16) * cs;
         uint32_t *dst = pb + p * kc * 32;
         for (intptr_t k = 0; k < kc; k++, src += B->rs, dst += 32) {
-            __m512i v = _mm512_maskz_loadu_epi32(m, src);
+            __m512i v = mm_load16(src, cs, offsets, m);
             __mmask16 ok = mm_classify512(v, &c);
             _mm512_store_si512((void *)dst, _mm512_maskz_and_epi32(ok, v, fracm));
             _mm512_store_si512((void *)(dst + 16), _mm512_maskz_andnot_epi32(ok, fracm, v));
@@ -103,7 +130,7 @@ MM_PACK512 static void scale_b_f32_avx512(uint32_t *pb, intptr_t kc, intptr_t p0
 }
 
 /*
- * pack_a_f32 for a float32 A with unit column stride, in panels of MR rows
+ * pack_a_f32 for a float32 A whose column stride is gatherable, in panels of MR rows
  * (the kernels' tile height): each row's packed values, 16 columns at a
  * time, are scattered to elements k * MR + i of its panel.  Padding rows
  * repeat the panel's last row (loaded and classified again: the statistics
@@ -117,19 +144,20 @@ MM_PACK512 static void pack_a_f32_avx512(const mitchell_matrix *A, intptr_t i0, 
     const __m512i shift = _mm512_set1_epi32((int)(uint32_t)(((uint64_t)c << 23) + (uint64_t)kappa));
     const __m512i zero = _mm512_set1_epi32(0x00800000);
     /* lane l goes to element l * MR: column k + l of the row */
-    const __m512i to = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                                          _mm512_set1_epi32((int)MR));
+    const __m512i to = mm_offsets16(MR);
+    const intptr_t cs = A->cs;
+    const __m512i offsets = mm_offsets16(cs);
     mm_class512 cl;
     mm_class512_init(&cl);
     for (intptr_t ip = 0; ip < mc; ip += MR) {
         const intptr_t mr = mc - ip < MR ? mc - ip : MR;
         uint32_t *panel = pa + (ip / MR) * kc * MR;
         for (intptr_t i = 0; i < MR; i++) {
-            const char *row = A->data + (i0 + ip + (i < mr ? i : mr - 1)) * A->rs + k0 * 4;
+            const char *row = A->data + (i0 + ip + (i < mr ? i : mr - 1)) * A->rs + k0 * cs;
             for (intptr_t k = 0; k < kc; k += 16) {
                 const intptr_t left = kc - k;
                 const __mmask16 m = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
-                __m512i v = _mm512_maskz_loadu_epi32(m, row + k * 4);
+                __m512i v = mm_load16(row + k * cs, cs, offsets, m);
                 __m512i r = _mm512_mask_add_epi32(zero, mm_classify512(v, &cl), v, shift);
                 _mm512_mask_i32scatter_epi32(panel + k * MR + i, m, to, r, 4);
             }

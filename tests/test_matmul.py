@@ -314,12 +314,12 @@ def awkward_matrix(rng, shape):
                                  (13, 200, 31), (25, 40, 33), (5, 17, 100), (131, 190, 40)])
 @pytest.mark.parametrize("kind", ["normal", "tiny", "huge", "special", "awkward"])
 def test_packing_paths_agree(isa, mkn, kind):
-    """The AVX-512 packing reads float32 rows straight from the operands (tails
-    of 16 columns masked, rows scattered into 12-row panels, padding rows
+    """The AVX-512 packing reads float32 operands straight from their memory
+    (tails of 16 columns masked, contiguous rows loaded, transposed, strided and
+    reversed ones gathered, rows scattered into 12-row panels, padding rows
     repeated); the other instruction sets pack through row copies into 5-row
-    panels.  Every
-    path gives the sequential sum's bits, on contiguous rows and on strided
-    ones (which the AVX-512 packing leaves to the portable code)."""
+    panels.  Every path gives the sequential sum's bits, on contiguous,
+    strided, transposed and reversed operands."""
     rng = np.random.default_rng(sum(mkn) + len(kind))
     m, k, n = mkn
     make = {"normal": lambda r, s: random_matrix(r, s, np.float32, zeros=0.2),
@@ -339,6 +339,9 @@ def test_packing_paths_agree(isa, mkn, kind):
         wide_a, wide_b = np.repeat(a, 2, axis=1), np.repeat(b, 2, axis=1)
         assert_same_bits(mitchell.matmul(wide_a[:, ::2], wide_b[:, ::2]), expected)
         assert_same_bits(mitchell.matmul(np.asfortranarray(a), np.asfortranarray(b)), expected)
+        reversed_a = np.ascontiguousarray(a[:, ::-1])[:, ::-1]    # the same values, column stride -4
+        reversed_b = np.ascontiguousarray(b[::-1, ::-1])[::-1, ::-1]
+        assert_same_bits(mitchell.matmul(reversed_a, reversed_b), expected)
 
 
 def test_thin_path_keeps_the_semantics():
