@@ -23,11 +23,13 @@
  *                           vector-aligned p, and the fence after them
  *
  * A vector of results costs about 17 integer operations and no branch per
- * lane.  Each lane computes the one-addition result and two checks: `in_lo`
- * (both operands and the result are at least the smallest normal and the sum
- * did not wrap) and a running maximum that exceeds inf - 1 when an operand is
- * inf/NaN or a result overflowed; a zero-operand lane, whose result is the
- * sign alone, passes too.  Lanes that are neither plain nor zero are rare;
+ * lane; about 12 against a normal finite scalar operand, whose checks are
+ * made once per call (SIMD_DEFINE_OP's `known`).  Each lane computes the
+ * one-addition result and two checks: `in_lo` (both operands and the result
+ * are at least the smallest normal and the sum did not wrap) and a running
+ * maximum that exceeds inf - 1 when an operand is inf/NaN or a result
+ * overflowed; a zero-operand lane, whose result is the sign alone, passes
+ * too.  Lanes that are neither plain nor zero are rare;
  * when a block of two vectors has one, the whole block is recomputed element
  * by element by the scalar kernel of kernels.h before anything is stored.  So
  * every value (and every flag) comes from the kernel's definition, exact
@@ -128,22 +130,53 @@
  * plain or zero; *top keeps the lane-wise maximum of operand and result
  * magnitudes, above inf - 1 if an operand is inf/NaN or a result overflowed
  * (a running max costs less than a compare and an or per vector).
+ *
+ * known (a literal) says that a or b is a broadcast scalar whose magnitude m
+ * is normal and finite, checked once per call (SIMD_DEFINE_LOOP), and c the
+ * constant it folds into the sum: s = |v| + c for the array operand v, or
+ * c - |v| for a scalar dividend (SIMD_KNOWN_C).  The scalar's terms then drop
+ * out of every check without changing it: m is above min normal - 1, so the
+ * minimum is decided by |v| and s; m is at most inf - 1, so the maximum only
+ * exceeds inf - 1 through |v| or s; and m != 0, so the zero path is |v| == 0
+ * (none for a scalar dividend, which would need a == 0).  s is the same sum
+ * modulo 2^width, so values, the blocks handed to the kernel, and hence the
+ * flags are those of the general path.
  */
+enum { SIMD_KNOWN_NONE, SIMD_KNOWN_A, SIMD_KNOWN_B };
+#define SIMD_IS_DIV_mul 0
+#define SIMD_IS_DIV_div 1
+/* The folded constant for a known scalar magnitude m (one as in k->one):
+ * mul: ma + mb - one; div: ma + one - mb, with m for ma or mb. */
+#define SIMD_KNOWN_C(OP, m, one, scalar_is_a)                                           \
+    (!SIMD_IS_DIV_##OP ? (m) - (one) : (scalar_is_a) ? (m) + (one) : (one) - (m))
+
 #define SIMD_DEFINE_OP(OP, NAME, VMIN, VMAX, SUM, ZERO, WIDEN)                           \
     MITCHELL_INLINE vu_##NAME vec_##OP##_##NAME(vu_##NAME a, vu_##NAME b,              \
                                                 const simd_consts_##NAME *k,           \
-                                                vc_##NAME *ok, vc_##NAME *top, int region) \
+                                                vc_##NAME *ok, vc_##NAME *top, int region, \
+                                                int known, vu_##NAME c)                \
     {                                                                                  \
         const vu_##NAME one = k->one;                                                  \
-        vu_##NAME ma = a & k->abs_mask, mb = b & k->abs_mask;                          \
-        vc_##NAME mn = VMIN((vc_##NAME)ma, (vc_##NAME)mb);                             \
-        vc_##NAME mx = VMAX((vc_##NAME)ma, (vc_##NAME)mb);                             \
-        vu_##NAME s = SUM;                                                             \
-        if (region) /* literal: the region-table variants add kappa per lane */      \
-            s += simd_region_kappa_##NAME(ma, mb, k);                                  \
-        vc_##NAME in_lo = VMIN(mn, (vc_##NAME)s) > k->below_min_normal;                \
-        *top = VMAX(*top, VMAX(mx, (vc_##NAME)s));                                      \
-        *ok &= in_lo | (vc_##NAME)(ZERO);                                              \
+        vu_##NAME ma = a & k->abs_mask, mb = b & k->abs_mask, s;                       \
+        vc_##NAME in_lo, zero;                                                         \
+        if (known) { /* literal: see above */                                          \
+            const vu_##NAME mv = known == SIMD_KNOWN_A ? mb : ma;                      \
+            const int dividend = SIMD_IS_DIV_##OP && known == SIMD_KNOWN_A;            \
+            s = dividend ? c - mv : mv + c;                                            \
+            in_lo = VMIN((vc_##NAME)mv, (vc_##NAME)s) > k->below_min_normal;           \
+            *top = VMAX(*top, VMAX((vc_##NAME)mv, (vc_##NAME)s));                      \
+            zero = dividend ? (vc_##NAME){0} : (vc_##NAME)((vs_##NAME)mv == 0);        \
+        } else {                                                                       \
+            vc_##NAME mn = VMIN((vc_##NAME)ma, (vc_##NAME)mb);                         \
+            vc_##NAME mx = VMAX((vc_##NAME)ma, (vc_##NAME)mb);                         \
+            s = SUM;                                                                   \
+            if (region) /* literal: the region-table variants add kappa per lane */  \
+                s += simd_region_kappa_##NAME(ma, mb, k);                              \
+            in_lo = VMIN(mn, (vc_##NAME)s) > k->below_min_normal;                      \
+            *top = VMAX(*top, VMAX(mx, (vc_##NAME)s));                                 \
+            zero = (vc_##NAME)(ZERO);                                                  \
+        }                                                                              \
+        *ok &= in_lo | zero;                                                           \
         return ((vu_##NAME)(WIDEN(in_lo)) & s) | ((a ^ b) & ~k->abs_mask);             \
     }
 
@@ -259,15 +292,21 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB
  * scalar-broadcast loop.  A partial block (the remainder, or the elements
  * before the output is vector-aligned) is computed in a local buffer padded
  * with 1.0, a plain lane for both operations, so it is vectorised too.
+ * A scalar operand that is normal and finite is checked once per call and
+ * folded into the sum (known, c: see SIMD_DEFINE_OP).  The partial blocks
+ * keep the general path: a padding lane of 1.0 against such a scalar need not
+ * be plain (1 / max underflows), and a kernel redo would raise its flag.
  */
 #define SIMD_DEFINE_LOOP(OP, NAME, UINT, EB, FB)                                        \
     /* One block: load, compute, and store only if every lane was final; */          \
     /* otherwise the kernel redoes the block (it reads each input before */          \
-    /* writing the same index, so out == a is fine).  stream is literal. */          \
+    /* writing the same index, so out == a is fine).  stream, region and   */        \
+    /* known are literal; with known, sv is the broadcast scalar.           */        \
     MITCHELL_INLINE void block_##OP##_##NAME(const UINT *a, intptr_t sa, const UINT *b, \
                                              intptr_t sb, UINT *out, unsigned *flags,  \
                                              const simd_consts_##NAME *k, int stream,  \
-                                             int region)                               \
+                                             int region, int known, vu_##NAME c,       \
+                                             vu_##NAME sv)                             \
     {                                                                                  \
         enum { L = LANES_##NAME, V = SIMD_BLOCK_VECTORS };                             \
         vu_##NAME r[V];                                                                \
@@ -277,12 +316,13 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB
             if (sa)                                                                    \
                 memcpy(&x, a + v * L, sizeof x);                                       \
             else                                                                       \
-                x = (vu_##NAME){0} + a[0];                                             \
+                x = known ? sv : (vu_##NAME){0} + a[0];                                \
             if (sb)                                                                    \
                 memcpy(&y, b + v * L, sizeof y);                                       \
             else                                                                       \
-                y = (vu_##NAME){0} + b[0];                                             \
-            r[v] = vec_##OP##_##NAME(x, y, k, &ok, &top, region);                      \
+                y = known ? sv : (vu_##NAME){0} + b[0];                                \
+            r[v] = vec_##OP##_##NAME(x, y, k, &ok, &top, region,                       \
+                                     !known ? SIMD_KNOWN_NONE : sa ? SIMD_KNOWN_B : SIMD_KNOWN_A, c); \
         }                                                                              \
         if (__builtin_expect(MITCHELL_SIMD_ALL((ok & ~(top > k->below_inf)) | k->ignore), 1)) { \
             for (int v = 0; v < V; v++) {                                              \
@@ -305,13 +345,50 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB
     {                                                                                  \
         enum { BLOCK = SIMD_BLOCK_VECTORS * LANES_##NAME };                            \
         const UINT one = (UINT)ieee_one_bits(EB, FB);                                  \
+        const vu_##NAME unused = {0};                                                  \
         UINT ta[BLOCK], tb[BLOCK], tr[BLOCK];                                          \
         for (intptr_t j = 0; j < BLOCK; j++) {                                         \
             ta[j] = j < m ? a[j * sa] : one;                                           \
             tb[j] = j < m ? b[j * sb] : one;                                           \
         }                                                                              \
-        block_##OP##_##NAME(ta, 1, tb, 1, tr, flags, k, 0, region);                    \
+        block_##OP##_##NAME(ta, 1, tb, 1, tr, flags, k, 0, region, 0, unused, unused); \
         memcpy(out, tr, (size_t)m * sizeof(UINT));                                     \
+    }                                                                                  \
+                                                                                       \
+    /* region and known are literal; with known, the scalar operand is the */        \
+    /* normal finite s_bits and c_bits its folded constant.                  */        \
+    MITCHELL_INLINE unsigned run_##OP##_##NAME(const UINT *a, intptr_t sa, const UINT *b, \
+                                               intptr_t sb, UINT *out, intptr_t n,     \
+                                               const simd_consts_##NAME *k, int region, \
+                                               int known, UINT c_bits, UINT s_bits)    \
+    {                                                                                  \
+        enum { BLOCK = SIMD_BLOCK_VECTORS * LANES_##NAME };                            \
+        unsigned flags = 0;                                                            \
+        intptr_t i = 0;                                                                \
+        vu_##NAME c = (vu_##NAME){0} + c_bits, sv = (vu_##NAME){0} + s_bits;           \
+        if (known) {                                                                   \
+            SIMD_OPAQUE(c);                                                            \
+            SIMD_OPAQUE(sv);                                                           \
+        }                                                                              \
+        if (SIMD_CAN_STREAM && (size_t)n * sizeof(UINT) >= MITCHELL_STREAM_MIN_BYTES   \
+            && (uintptr_t)out % sizeof(UINT) == 0) {                                   \
+            /* elements before out + i is vector-aligned */                            \
+            uintptr_t misalign = (uintptr_t)out % MITCHELL_SIMD_BYTES;                 \
+            intptr_t head = misalign ? (intptr_t)((MITCHELL_SIMD_BYTES - misalign) / sizeof(UINT)) : 0; \
+            if (head)                                                                  \
+                partial_##OP##_##NAME(a, sa, b, sb, out, head, &flags, k, region);     \
+            for (i = head; i + BLOCK <= n; i += BLOCK)                                 \
+                block_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, &flags, k, 1, region, \
+                                    known, c, sv);                                     \
+            SIMD_STREAM_FENCE();                                                       \
+        } else {                                                                       \
+            for (; i + BLOCK <= n; i += BLOCK)                                         \
+                block_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, &flags, k, 0, region, \
+                                    known, c, sv);                                     \
+        }                                                                              \
+        if (i < n)                                                                     \
+            partial_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, n - i, &flags, k, region); \
+        return flags;                                                                  \
     }                                                                                  \
                                                                                        \
     /* region is literal: the additive and the region-table instances */           \
@@ -319,35 +396,23 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB
                                                 intptr_t sb, UINT *out, intptr_t n,    \
                                                 const mitchell_correction *corr, int region) \
     {                                                                                  \
-        enum { BLOCK = SIMD_BLOCK_VECTORS * LANES_##NAME };                            \
-        unsigned flags = 0;                                                            \
-        intptr_t i = 0;                                                                \
         /* an additive correction folds into the constant (it is added to every */  \
         /* sum); a region table is copied in the lane type for the gathers */       \
-        const UINT one = (UINT)ieee_one_bits(EB, FB);                                  \
+        const UINT unit = (UINT)ieee_one_bits(EB, FB);                                 \
+        const UINT one = region ? unit : (UINT)SIMD_FOLD_##OP(unit, corr->constant);   \
         UINT tab[1 << (2 * SIMD_MAX_INDEX_BITS)];                                      \
         if (region)                                                                    \
             for (int j = 0; j < 1 << (2 * corr->index_bits); j++)                      \
                 tab[j] = (UINT)corr->table[j];                                         \
-        const simd_consts_##NAME k = simd_consts_##NAME##_make(                        \
-            region ? one : SIMD_FOLD_##OP(one, corr->constant), corr, tab);             \
-        if (SIMD_CAN_STREAM && (size_t)n * sizeof(UINT) >= MITCHELL_STREAM_MIN_BYTES   \
-            && (uintptr_t)out % sizeof(UINT) == 0) {                                   \
-            /* elements before out + i is vector-aligned */                            \
-            uintptr_t misalign = (uintptr_t)out % MITCHELL_SIMD_BYTES;                 \
-            intptr_t head = misalign ? (intptr_t)((MITCHELL_SIMD_BYTES - misalign) / sizeof(UINT)) : 0; \
-            if (head)                                                                  \
-                partial_##OP##_##NAME(a, sa, b, sb, out, head, &flags, &k, region);    \
-            for (i = head; i + BLOCK <= n; i += BLOCK)                                 \
-                block_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, &flags, &k, 1, region); \
-            SIMD_STREAM_FENCE();                                                       \
-        } else {                                                                       \
-            for (; i + BLOCK <= n; i += BLOCK)                                         \
-                block_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, &flags, &k, 0, region); \
+        const simd_consts_##NAME k = simd_consts_##NAME##_make(one, corr, tab);        \
+        if (!region && !(sa && sb) && n > 0) { /* literal but for n: one scalar */    \
+            const UINT s_bits = sa ? b[0] : a[0];                                      \
+            const UINT m = (UINT)(s_bits & ieee_abs_mask(EB, FB));                     \
+            if (m >= ieee_min_normal_bits(FB) && m < ieee_inf_bits(EB, FB))            \
+                return run_##OP##_##NAME(a, sa, b, sb, out, n, &k, 0, 1,               \
+                                         (UINT)SIMD_KNOWN_C(OP, m, one, !sa), s_bits); \
         }                                                                              \
-        if (i < n)                                                                     \
-            partial_##OP##_##NAME(a + i * sa, sa, b + i * sb, sb, out + i, n - i, &flags, &k, region); \
-        return flags;                                                                  \
+        return run_##OP##_##NAME(a, sa, b, sb, out, n, &k, region, 0, 0, 0);           \
     }
 
 /*

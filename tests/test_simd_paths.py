@@ -10,6 +10,7 @@ per instruction set this build and CPU support (``baseline`` everywhere;
 ``avx2`` / ``avx512`` on x86-64 CPUs that have them).
 """
 
+import functools
 import importlib.util
 import os
 import pathlib
@@ -20,7 +21,7 @@ import numpy as np
 import pytest
 
 import mitchell
-from mitchell import _isa, _ufuncs
+from mitchell import _isa, _ufuncs, reference
 from mitchell._spec import FORMATS
 
 from fpflags import raised_flags
@@ -181,6 +182,98 @@ def test_scalar_operand(isa, dtype, op, side):
         expected, expected_flags = call_with_flags(op, *strided_args)
         assert_same_bits(got, expected)
         assert got_flags == expected_flags
+
+
+def scalar_operands(dtype):
+    """Normal scalars of both signs from one end of the exponent range to the
+    other (the broadcast loops check such a scalar once per call and fold its
+    magnitude into the constant of the sum), and the ones that must keep the
+    general loop: zeros, subnormals, infinities and NaNs."""
+    fmt = reference.FORMATS[dtype.name]
+    ulp = 1 << fmt.frac_bits  # one step of the exponent field
+    one = fmt.bias * ulp
+    normal = [fmt.min_normal_bits, fmt.min_normal_bits + 1, 2 * fmt.min_normal_bits - 1,
+              fmt.min_normal_bits + ulp, one, one + ulp // 2, one - 1,
+              (fmt.bias // 2) * ulp, (fmt.bias * 3 // 2) * ulp + ulp // 2,
+              fmt.max_finite_bits - ulp + 1, fmt.max_finite_bits - 1, fmt.max_finite_bits]
+    other = [0, 1, fmt.min_normal_bits - 1, fmt.inf_bits, fmt.qnan_bits, fmt.inf_bits | 1]
+    return [b | sign for b in normal + other for sign in (0, fmt.sign_mask)]
+
+
+def partner_magnitude(fmt, name, scalar_is_a, m, target):
+    """The array magnitude x whose one-addition sum with the scalar magnitude m
+    is target (semantics.md: mul adds the logarithms, div subtracts the
+    divisor's), for choosing inputs only; the expected values are the oracle's."""
+    one = fmt.bias << fmt.frac_bits
+    if name == "mul":
+        return target - m + one
+    return m + one - target if scalar_is_a else target + m - one
+
+
+@functools.lru_cache(maxsize=None)
+def scalar_case(dtype, name, scalar_is_a, scalar_bits):
+    """(scalar, array, the oracle's bits and flags) for one broadcast call.
+
+    The array is, in order: values whose results land on either side of the
+    smallest normal and of infinity, one per 67 elements among fillers whose
+    results are plain (so that in every block the edge lane alone decides);
+    every exponent of the format, sorted (blocks of plain lanes, then blocks
+    that underflow or overflow); fillers with a zero in every third lane; and
+    the specials (subnormals, inf, NaN), each among fillers.
+    """
+    fmt = reference.FORMATS[dtype.name]
+    bits = BITS[dtype]
+    rng = np.random.default_rng([fmt.width, name == "mul", scalar_is_a, scalar_bits])
+    m = scalar_bits & ~fmt.sign_mask
+    low, high = fmt.min_normal_bits, fmt.max_finite_bits
+
+    def clip(x):
+        return min(max(x, low), high)
+
+    def signs(n):
+        return rng.choice([0, fmt.sign_mask], n)
+
+    if low <= m <= high:
+        filler = clip(partner_magnitude(fmt, name, scalar_is_a, m, fmt.bias << fmt.frac_bits))
+        edges = [partner_magnitude(fmt, name, scalar_is_a, m, t + d)
+                 for t in (low, fmt.inf_bits) for d in (-2, -1, 0, 1, 2)]
+    else:
+        filler, edges = fmt.bias << fmt.frac_bits, []
+    edges = [x for x in edges if low <= x <= high]
+    edge_part = np.full(67 * len(edges), filler, np.uint64)
+    for k, x in enumerate(edges):
+        edge_part[67 * k + k] = x
+    per_exponent = {16: 8, 32: 2, 64: 1}[fmt.width]
+    exponents = np.repeat(np.arange(1, fmt.exp_field_max, dtype=np.uint64), per_exponent)
+    fractions = rng.integers(0, 1 << fmt.frac_bits, exponents.size, dtype=np.uint64)
+    sweep = (exponents << np.uint64(fmt.frac_bits)) | fractions
+    zero_part = np.full(99, filler, np.uint64)
+    zero_part[::3] = 0
+    special_bits = specials(dtype).view(bits).astype(np.uint64)
+    special_part = np.full((special_bits.size, 4), filler, np.uint64)
+    special_part[:, 1] = special_bits
+    array = np.concatenate([edge_part, sweep, zero_part, special_part.ravel()])
+    array = (array | signs(array.size).astype(np.uint64)).astype(bits)
+    scalar = np.asarray(scalar_bits, bits)
+    kernel = reference.mul_bits_array if name == "mul" else reference.div_bits_array
+    a, b = (scalar, array) if scalar_is_a else (array, scalar)
+    expected, flags = kernel(a, b, fmt)
+    return scalar.view(dtype), array.view(dtype), expected.view(dtype), set(flags)
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_scalar_operand_against_the_oracle(isa, dtype, op, side):
+    """Every kind of scalar on each side against arrays whose results reach
+    both ends of the normal range and beyond, with zeros and specials: the
+    folded constant of a normal scalar must give the oracle's bits and flags,
+    and must hand exactly the failing blocks to the kernel."""
+    for scalar_bits in scalar_operands(dtype):
+        scalar, array, expected, expected_flags = scalar_case(dtype, op.__name__, side == "left",
+                                                              scalar_bits)
+        args = (scalar, array) if side == "left" else (array, scalar)
+        got, got_flags = call_with_flags(op, *args)
+        assert_same_bits(got, expected)
+        assert got_flags == expected_flags, hex(scalar_bits)
 
 
 @pytest.mark.parametrize("n", [5, 70, 1000])
