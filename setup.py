@@ -58,12 +58,15 @@ ufuncs = Extension(
 
 matmul = Extension(
     "mitchell._matmul",
+    # the elementwise loops too: the matrix product's general path uses them
     sources=["mitchell/_matmul.pyx", "csrc/matmul.c", "csrc/matmul_gemm.c", "csrc/matmul_kernels.c",
-             "csrc/isa.c"],
+             "csrc/isa.c", "csrc/contiguous_baseline.c", "csrc/contiguous_avx2.c",
+             "csrc/contiguous_avx512.c"],
     include_dirs=["csrc", GENERATED, numpy.get_include()],
     depends=["csrc/ieee754.h", "csrc/kernels.h", "csrc/matmul.h", "csrc/matmul_gemm.h",
              "csrc/matmul_pool.h", "csrc/matmul_pack_avx512.h",
              "csrc/matmul_kernels.h", "csrc/matmul_team.h", "csrc/fpflags.h", "csrc/isa.h",
+             "csrc/contiguous.h", "csrc/contiguous_loops.h", "csrc/contiguous_avx512_additive.h",
              "mitchell/_spec.py"],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_25_API_VERSION")],
     # the worker threads of the matrix product (none on Windows)

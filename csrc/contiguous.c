@@ -10,17 +10,11 @@
 #include "contiguous.h"
 #include "isa.h"
 
-extern const mitchell_contig_table mitchell_contig_table_baseline;
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
-extern const mitchell_contig_table mitchell_contig_table_avx2;
-extern const mitchell_contig_table mitchell_contig_table_avx512;
-#endif
-
 static const mitchell_contig_table *table_of(int isa)
 {
     if (!mitchell_isa_supported(isa))
         return NULL;
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+#ifdef MITCHELL_HAVE_X86_CONTIG
     if (isa == MITCHELL_ISA_AVX512)
         return &mitchell_contig_table_avx512;
     if (isa == MITCHELL_ISA_AVX2)

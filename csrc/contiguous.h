@@ -26,11 +26,15 @@
 
 /* Signature shared by every contiguous loop: strides in elements, each 0 or 1
  * (0 broadcasts a scalar operand); out has stride 1; corr is the variant's
- * correction (kernels.h), whose region table, if any, has index_bits <= 3.
+ * correction (kernels.h), whose region table, if any, has at most
+ * MITCHELL_CONTIG_MAX_INDEX_BITS index bits.
  * Returns the MITCHELL_FLAG_* bits raised. */
 #define MITCHELL_CONTIG_SIGNATURE(UINT)                                               \
     (const UINT *a, intptr_t sa, const UINT *b, intptr_t sb, UINT *out, intptr_t n,  \
      const mitchell_correction *corr)
+
+/* Region tables of up to 2^3 x 2^3 entries have vector loops. */
+#define MITCHELL_CONTIG_MAX_INDEX_BITS 3
 
 /* The contiguous loops of one instruction set, per float format; NULL where
  * a format has no vector loop (the 8-bit formats). */
@@ -42,6 +46,15 @@ typedef struct {
     MITCHELL_FLOAT_FORMATS(MITCHELL_CONTIG_FIELDS)
 } mitchell_contig_table;
 #undef MITCHELL_CONTIG_FIELDS
+
+/* Each instruction set's loops (contiguous_<target>.c); the x86-64 ones
+ * exist where GCC or Clang builds for x86-64. */
+extern const mitchell_contig_table mitchell_contig_table_baseline;
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+#define MITCHELL_HAVE_X86_CONTIG 1
+extern const mitchell_contig_table mitchell_contig_table_avx2;
+extern const mitchell_contig_table mitchell_contig_table_avx512;
+#endif
 
 /* The table in use (an atomic load; see contiguous.c). */
 const mitchell_contig_table *mitchell_contig(void);

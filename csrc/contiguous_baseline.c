@@ -5,9 +5,12 @@
  * selects.  Compilers without vector extensions get the scalar kernel loop.
  */
 #include "contiguous.h"
+#include "isa.h"
 #include "kernels.h"
 
-#if defined(__GNUC__) || defined(__clang__)
+/* MITCHELL_NO_VECTOR_EXTENSIONS builds the scalar fallback with GCC too
+ * (to check that it compiles). */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(MITCHELL_NO_VECTOR_EXTENSIONS)
 
 #define MITCHELL_SIMD_NAME baseline
 #define MITCHELL_SIMD_ISA BASELINE
@@ -45,7 +48,7 @@ static inline int simd_all(simd_all_u64 v) { return (v[0] & v[1]) == UINT64_MAX;
     {                                                                                  \
         unsigned flags = 0;                                                            \
         for (intptr_t i = 0; i < n; i++)                                               \
-            out[i] = mitchell_##OP##_##NAME(a[i * sa], b[i * sb], &flags);             \
+            out[i] = mitchell_##OP##_##NAME##_corrected(a[i * sa], b[i * sb], corr, &flags); \
         return flags;                                                                  \
     }
 SCALAR_LOOP(mul, f16, uint16_t) SCALAR_LOOP(div, f16, uint16_t)
@@ -54,7 +57,7 @@ SCALAR_LOOP(mul, f32, uint32_t) SCALAR_LOOP(div, f32, uint32_t)
 SCALAR_LOOP(mul, f64, uint64_t) SCALAR_LOOP(div, f64, uint64_t)
 
 const mitchell_contig_table mitchell_contig_table_baseline = {
-    "baseline",
+    MITCHELL_ISA_BASELINE,
     contig_mul_f16, contig_div_f16, contig_mul_bf16, contig_div_bf16,
     contig_mul_f32, contig_div_f32, contig_mul_f64, contig_div_f64,
 };

@@ -57,6 +57,7 @@
 #include "matmul_gemm.h"
 #include "matmul_kernels.h"
 #include "matmul_team.h"
+#include "contiguous.h"
 #include "kernels.h"
 
 #include <stdlib.h>
@@ -629,6 +630,38 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
         return mode;                                                                   \
     }                                                                                  \
                                                                                        \
+    /* A block the kernels cannot take, row by row, when the operands and the      \
+     * result are in this format, B's and C's rows contiguous and aligned: for    \
+     * each row of A and each k, the elementwise loop of the product's           \
+     * instruction set gives a[i][k] times B's row k segment, bit for bit the     \
+     * scalar kernel's products and flags, and the row of C (+0 when fresh)       \
+     * adds them in increasing k, the order of every path.  prod: w elements. */  \
+    MITCHELL_PACK_CLONES static void general_rows_##NAME(const mitchell_matrix *A, const mitchell_matrix *B, \
+                                    const mitchell_matrix *C, intptr_t i0, intptr_t mc, \
+                                    intptr_t k0, intptr_t kc, intptr_t j0, intptr_t w,   \
+                                    int fresh, const mitchell_correction *corr,          \
+                                    const mitchell_contig_table *loops, UINT *prod,     \
+                                    unsigned *flags)                                   \
+    {                                                                                  \
+        for (intptr_t i = i0; i < i0 + mc; i++) {                                      \
+            FLT *c = (FLT *)(C->data + i * C->rs) + j0;                                \
+            if (fresh)                                                                 \
+                for (intptr_t j = 0; j < w; j++)                                       \
+                    c[j] = 0;                                                          \
+            for (intptr_t k = k0; k < k0 + kc; k++) {                                  \
+                UINT a;                                                                \
+                memcpy(&a, A->data + i * A->rs + k * A->cs, sizeof a);                 \
+                const UINT *b = (const UINT *)(B->data + k * B->rs) + j0;              \
+                *flags |= loops->mul_##NAME(&a, 0, b, 1, prod, w, corr);              \
+                for (intptr_t j = 0; j < w; j++) {                                     \
+                    FLT p;                                                             \
+                    memcpy(&p, &prod[j], sizeof p);                                    \
+                    c[j] = c[j] + p;                                                   \
+                }                                                                      \
+            }                                                                          \
+        }                                                                              \
+    }                                                                                  \
+                                                                                       \
     /* The same products from the scalar kernel, added in the same order. */          \
     static void general_tile_##NAME(const mitchell_matrix *A, const mitchell_matrix *B, \
                                     intptr_t i0, intptr_t mr, intptr_t j0, intptr_t nr, \
@@ -769,6 +802,16 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                            && C->rs % (intptr_t)sizeof(FLT) == 0                      \
                            && (uintptr_t)C->data % sizeof(FLT) == 0;                  \
         const int narrow = A->type == MITCHELL_MM_F32 && sizeof(UINT) == 8;            \
+        /* the general path by rows (general_rows_): the format's own operands    \
+         * and result, rows contiguous and aligned, a correction the loops take */ \
+        const int own = sizeof(UINT) == 4 ? MITCHELL_MM_F32 : MITCHELL_MM_F64;         \
+        const int by_rows = A->type == own && B->type == own && C->type == own         \
+                            && direct && B->cs == (intptr_t)sizeof(UINT)               \
+                            && B->rs % (intptr_t)sizeof(UINT) == 0                     \
+                            && (uintptr_t)B->data % sizeof(UINT) == 0                  \
+                            && v->NAME.index_bits <= MITCHELL_CONTIG_MAX_INDEX_BITS     \
+                            && kt->elementwise->mul_##NAME != NULL                     \
+                            && v->narrow_eb == 0;                                      \
         /* float32 format and the AVX-512 kernels */                                  \
         const int direct_pack = sizeof(UINT) == 4 && pack_avx512(kt);                  \
         /* an additive variant's correction in this format's units (float32      \
@@ -843,6 +886,13 @@ static inline double product_f64(const mitchell_matrix *A, const mitchell_matrix
                                         && fast;                                       \
                         const unsigned mode = ftz ? ftz_on() : 0;                          \
                         const mitchell_kernel_##NAME kernel = fast == 2 ? grid_kernel : fast_kernel; \
+                        if (!fast && by_rows) {                                        \
+                            const intptr_t j0 = jc + q0 * NR;                          \
+                            general_rows_##NAME(A, B, C, ic, mc, pc, kc, j0,             \
+                                                MM_MIN(nc, q1 * NR) - q0 * NR, fresh, &v->NAME, \
+                                                kt->elementwise, row, flags);          \
+                            continue;                                                  \
+                        }                                                              \
                         for (intptr_t q = q0; q < q1; q++) {                           \
                             intptr_t jr = q * NR, nr = MM_MIN(NR, nc - jr);            \
                             const UINT *pbp = pb + q * kc * 2 * NR;                    \

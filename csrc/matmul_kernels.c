@@ -102,7 +102,8 @@ typedef int32_t mm_grid_i __attribute__((vector_size(MITCHELL_NR_F32 * sizeof(in
 MITCHELL_DEFINE_GRID_KERNEL(portable, MITCHELL_MR_PORTABLE)
 
 static const mitchell_kernel_table table_baseline = {MITCHELL_ISA_BASELINE, MITCHELL_MR_PORTABLE,
-    kernel_f32_portable, kernel_f32_f16_grid_portable, kernel_f64_portable, 0, NULL, NULL};
+    kernel_f32_portable, kernel_f32_f16_grid_portable, kernel_f64_portable, 0, NULL, NULL,
+    &mitchell_contig_table_baseline};
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 #define MITCHELL_HAVE_AVX2_KERNELS 1
@@ -189,7 +190,8 @@ MITCHELL_DEFINE_AVX2_KERNEL(f64, uint64_t, double, __m256d, pd, epi64, d, 4, MIT
 
 /* the portable grid kernel has the AVX2 tile height and an AVX2 clone */
 static const mitchell_kernel_table table_avx2 = {MITCHELL_ISA_AVX2, MITCHELL_MR_AVX2, kernel_f32_avx2,
-                                                 kernel_f32_f16_grid_portable, kernel_f64_avx2, 0, NULL, NULL};
+                                                 kernel_f32_f16_grid_portable, kernel_f64_avx2, 0, NULL, NULL,
+                                                 &mitchell_contig_table_avx2};
 
 #define AVX512 __attribute__((target("avx512f")))
 
@@ -242,7 +244,7 @@ MITCHELL_DEFINE_GRID_KERNEL(avx512, MITCHELL_MR_AVX512)
 
 static const mitchell_kernel_table table_avx512 = {
     MITCHELL_ISA_AVX512, MITCHELL_MR_AVX512, kernel_f32_avx512, kernel_f32_f16_grid_avx512, kernel_f64_avx512,
-    MITCHELL_MR_AVX512_SHORT, kernel_f32_avx512_short, kernel_f64_avx512_short};
+    MITCHELL_MR_AVX512_SHORT, kernel_f32_avx512_short, kernel_f64_avx512_short, &mitchell_contig_table_avx512};
 
 #endif
 

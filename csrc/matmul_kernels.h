@@ -30,6 +30,8 @@
 #ifndef MITCHELL_MATMUL_KERNELS_H
 #define MITCHELL_MATMUL_KERNELS_H
 
+#include "contiguous.h"
+
 #include <stdint.h>
 
 /* Tile columns: one panel of packed B, the same for every instruction set so
@@ -71,6 +73,9 @@ typedef struct {
     int mr_short;
     mitchell_kernel_f32 f32_short;
     mitchell_kernel_f64 f64_short;
+    /* the same instruction set's elementwise loops: blocks that the kernels
+     * cannot take compute rows of products with them (matmul_gemm.c) */
+    const mitchell_contig_table *elementwise;
 } mitchell_kernel_table;
 
 /* The kernels in use (an atomic load); set by mitchell_matmul_select. */
