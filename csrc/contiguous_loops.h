@@ -283,8 +283,7 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB
 #define SIMD_BLOCK_VECTORS 2
 #endif
 
-/* Region tables of up to 2^3 x 2^3 entries have vector loops (contiguous.h). */
-#define SIMD_MAX_INDEX_BITS 3
+
 
 /*
  * Blocks of SIMD_BLOCK_VECTORS vectors.  sa and sb are literal 0 or 1 at every call site
@@ -400,7 +399,7 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB
         /* sum); a region table is copied in the lane type for the gathers */       \
         const UINT unit = (UINT)ieee_one_bits(EB, FB);                                 \
         const UINT one = region ? unit : (UINT)SIMD_FOLD_##OP(unit, corr->constant);   \
-        UINT tab[1 << (2 * SIMD_MAX_INDEX_BITS)];                                      \
+        UINT tab[1 << (2 * MITCHELL_CONTIG_MAX_INDEX_BITS)];                           \
         if (region)                                                                    \
             for (int j = 0; j < 1 << (2 * corr->index_bits); j++)                      \
                 tab[j] = (UINT)corr->table[j];                                         \
