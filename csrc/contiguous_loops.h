@@ -284,7 +284,6 @@ SIMD_DEFINE_FORMAT(f64, uint64_t, int64_t, int64_t, MITCHELL_EB_f64, MITCHELL_FB
 #endif
 
 
-
 /*
  * Blocks of SIMD_BLOCK_VECTORS vectors.  sa and sb are literal 0 or 1 at every call site
  * (see SIMD_DEFINE_ENTRY), so each instance is a plain contiguous or
