@@ -316,7 +316,7 @@ def awkward_matrix(rng, shape):
 def test_packing_paths_agree(isa, mkn, kind):
     """The AVX-512 packing reads float32 operands straight from their memory
     (tails of 16 columns masked, contiguous rows loaded, transposed, strided and
-    reversed ones gathered, rows scattered into 12-row panels, padding rows
+    reversed ones gathered, 12-row panels transposed in registers, padding rows
     repeated); the other instruction sets pack through row copies into 5-row
     panels.  Every path gives the sequential sum's bits, on contiguous,
     strided, transposed and reversed operands."""
