@@ -33,6 +33,11 @@
     (const UINT *a, intptr_t sa, const UINT *b, intptr_t sb, UINT *out, intptr_t n,  \
      const mitchell_correction *corr)
 
+/* Fewer elements than this go through the scalar kernel: a vector loop's
+ * setup (overlap checks, masks, constants) costs more than a few scalar
+ * products, and a 1-element call is what NumPy scalars make. */
+#define MITCHELL_CONTIG_MIN_ELEMENTS 4
+
 /* Region tables of up to 2^3 x 2^3 entries have vector loops. */
 #define MITCHELL_CONTIG_MAX_INDEX_BITS 3
 

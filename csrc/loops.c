@@ -27,7 +27,8 @@ static inline const mitchell_correction *correction_of(const void *data)
         char *pa = args[0], *pb = args[1], *po = args[2];                              \
         unsigned flags = 0;                                                            \
         unsigned (*contig) MITCHELL_CONTIG_SIGNATURE(UINT) = mitchell_contig()->OP##_##NAME; \
-        if (contig != NULL && k->index_bits <= MITCHELL_CONTIG_MAX_INDEX_BITS && so == size \
+        if (contig != NULL && n >= MITCHELL_CONTIG_MIN_ELEMENTS                          \
+            && k->index_bits <= MITCHELL_CONTIG_MAX_INDEX_BITS && so == size            \
             && (sa == size || sa == 0) && (sb == size || sb == 0)) {                   \
             flags = contig((const UINT *)pa, sa != 0, (const UINT *)pb, sb != 0,       \
                            (UINT *)po, n, k);                                          \
