@@ -13,10 +13,12 @@ static inline const mitchell_correction *correction_of(const void *data)
 }
 
 /*
- * Float loops.  Contiguous operands (or a scalar operand, stride 0) with a
+ * Float loops.  Contiguous operands (or one scalar operand, stride 0) with a
  * contiguous output take the vectorised loop of the active instruction set
- * when the format has one; anything else, including reductions whose output
- * stride is 0, walks element by element through the same scalar kernel.
+ * when the format has one and there are at least MITCHELL_CONTIG_MIN_ELEMENTS
+ * elements; anything else, including two scalar operands (the vector loops
+ * read at most one operand as a scalar) and reductions whose output stride
+ * is 0, walks element by element through the same scalar kernel.
  */
 #define MITCHELL_DEFINE_FLOAT_LOOP(OP, NAME, UINT)                                     \
     void mitchell_loop_##OP##_##NAME MITCHELL_LOOP_SIGNATURE                           \
@@ -29,7 +31,7 @@ static inline const mitchell_correction *correction_of(const void *data)
         unsigned (*contig) MITCHELL_CONTIG_SIGNATURE(UINT) = mitchell_contig()->OP##_##NAME; \
         if (contig != NULL && n >= MITCHELL_CONTIG_MIN_ELEMENTS                          \
             && k->index_bits <= MITCHELL_CONTIG_MAX_INDEX_BITS && so == size            \
-            && (sa == size || sa == 0) && (sb == size || sb == 0)) {                   \
+            && (sa == size || sa == 0) && (sb == size || sb == 0) && (sa || sb)) {     \
             flags = contig((const UINT *)pa, sa != 0, (const UINT *)pb, sb != 0,       \
                            (UINT *)po, n, k);                                          \
         } else {                                                                       \

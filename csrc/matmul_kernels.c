@@ -183,7 +183,7 @@ static const mitchell_kernel_table table_baseline = {MITCHELL_ISA_BASELINE, MITC
 #endif
 
 #if MITCHELL_MR_AVX2 != 5 || MITCHELL_NR_F32 != 16 || MITCHELL_NR_F64 != 8
-#error "the AVX2 kernels are written for 5-row tiles of 512 bits"
+#error "the AVX2 kernels are written for 5-row tiles, two 256-bit vectors per row"
 #endif
 MITCHELL_DEFINE_AVX2_KERNEL(f32, uint32_t, float, __m256, ps, epi32, s, 8, MITCHELL_MR_AVX2, MITCHELL_NR_F32)
 MITCHELL_DEFINE_AVX2_KERNEL(f64, uint64_t, double, __m256d, pd, epi64, d, 4, MITCHELL_MR_AVX2, MITCHELL_NR_F64)

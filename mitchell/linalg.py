@@ -133,6 +133,14 @@ def _loop_signature(a, b, acc_dtype):
         f"got {da} and {db}; convert them explicitly or pass dtype=")
 
 
+def _shares_memory(out, a, b):
+    """Whether out= (an array or a 1-tuple of one) may overlap operand a or b."""
+    target = out[0] if isinstance(out, tuple) and len(out) == 1 else out
+    if not isinstance(target, np.ndarray):
+        return False
+    return any(isinstance(x, np.ndarray) and np.may_share_memory(target, x) for x in (a, b))
+
+
 def matmul(a, b, /, out=None, *, acc_dtype=None, dtype=None, variant="mitchell"):
     """Matrix product of two arrays with Mitchell's approximate products.
 
@@ -148,7 +156,9 @@ def matmul(a, b, /, out=None, *, acc_dtype=None, dtype=None, variant="mitchell")
         ones (products in that format, see ``dtype``); other types raise
         ``TypeError``.  Dask arrays give a dask array (docs/scaling.md).
     out : ndarray, optional
-        Where to put the result; it must have the result's shape.
+        Where to put the result; it must have the result's shape.  It may be
+        (or overlap) an operand: the product is then computed into a new
+        array and copied in, as ``np.matmul`` does.
     acc_dtype : dtype, optional
         Accumulator format.  float32 products may accumulate in float64
         (``acc_dtype=np.float64``, the result is then float64).  Default: the
@@ -196,6 +206,15 @@ def matmul(a, b, /, out=None, *, acc_dtype=None, dtype=None, variant="mitchell")
 
     The integer products are 3 * 3 = 8 and -5 * 3 = -14.
     """
+    # The C product reads its operands while it writes out=, so an out= that
+    # shares memory with an operand gets a fresh result copied in, as np.matmul
+    # does (NumPy's gufunc machinery does not copy overlapping core operands).
+    if out is not None and _shares_memory(out, a, b):
+        result = matmul(a, b, acc_dtype=acc_dtype, dtype=dtype, variant=variant)
+        target = out[0] if isinstance(out, tuple) and len(out) == 1 else out
+        if isinstance(target, np.ndarray) and target.shape == result.shape:
+            np.copyto(target, result, casting="same_kind")
+            return target
     # The common call, straight to the gufunc: what follows would choose the
     # same gufunc and signature, at a cost of several microseconds.
     if (type(a) is np.ndarray and type(b) is np.ndarray and dtype is None and acc_dtype is None

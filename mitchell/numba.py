@@ -789,8 +789,10 @@ def _compile_loop(scalar, in_type, out_type, fast=None):
         a, b, out = args[0], args[1], args[2]
         i = 0
         # an output that overlaps an input without being it (accumulate passes
-        # out = a + 1 element: each result feeds the next) goes element by element
+        # out = a + 1 element: each result feeds the next) goes element by element,
+        # and so do two scalar operands (the block functions read at most one so)
         if so == size and (sa == size or sa == 0) and (sb == size or sb == 0) \
+                and (sa != 0 or sb != 0) \
                 and not _overlaps(out, a, n if sa else 1, n, size) \
                 and not _overlaps(out, b, n if sb else 1, n, size):
             buffer = np.empty(_BLOCK, in_type)  # out may be a: compute, then store

@@ -437,18 +437,42 @@ def test_pool_after_fork(threads):
     assert_same_bits(mitchell.matmul(a, b), expected)
 
 
-@pytest.mark.parametrize("k", [3, 400], ids=["in one K block", "into later K blocks"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("which", ["a", "b"])
+@pytest.mark.parametrize("k", [40, 600], ids=["one K block", "several K blocks"])
+def test_out_may_be_an_operand(dtype, which, k):
+    """out= that is an operand gives what a fresh output gives, as with np.matmul.
+    The C product reads its operands while writing out=; with subnormals (the
+    general path writes C row by row) or K beyond one block (C holds partial
+    sums between blocks) an aliased operand would be overwritten early."""
+    rng = np.random.default_rng(k)
+    a = random_matrix(rng, (30, k) if which == "a" else (k, k), dtype, zeros=0.1)
+    b = random_matrix(rng, (k, k) if which == "a" else (k, 30), dtype, zeros=0.1)
+    a[rng.random(a.shape) < 0.02] = np.finfo(dtype).smallest_subnormal * 3
+    expected = mitchell.matmul(a, b)
+    with np.errstate(under="ignore"):
+        if which == "a":
+            result = mitchell.matmul(a, b, out=a)
+            assert result is a
+        else:
+            result = mitchell.matmul(a, b, out=(b,))
+            assert result is b
+    assert_same_bits(result, expected)
+
+
+@pytest.mark.parametrize("k", [3, 1040], ids=["in one K block", "into later K blocks"])
 def test_subnormal_partial_sums_survive_vanishing_zero_products(isa, k):
     """The kernel runs in flush-to-zero mode only where no sum can be subnormal
     (csrc/matmul_gemm.c, "Flush to zero").  Here two products (exact: b is a
     power of two) cancel to 2^-145, a subnormal, and the zeros in A that follow
-    add vanishing products: IEEE keeps 2^-145, FTZ would give 0.  With K = 400
-    the pair ends the first K block (3 blocks of 134) and the later blocks hold
-    only zeros, which alone would allow FTZ: the history of the sum must not."""
+    add vanishing products: IEEE keeps 2^-145, FTZ would give 0.  With K = 1040
+    the pair ends the first K block (float32: 3 blocks of 347, KC = 512) and the
+    later blocks hold only zeros, which alone would allow FTZ: the history of
+    the sum must not."""
     x = np.float32(1.5 * 2.0 ** -60)
     row = np.zeros(k, np.float32)
-    row[[0, 1] if k == 3 else [132, 133]] = x, -np.nextafter(x, np.float32(0))
-    a = np.tile(row, (10, 1))                                  # two full 5-row tiles
+    row[[0, 1] if k == 3 else [345, 346]] = x, -np.nextafter(x, np.float32(0))
+    a = np.tile(row, (24, 1))      # two full 12-row tiles (AVX-512); four 5-row tiles and a 4-row one
     b = np.full((k, 32), 2.0 ** -62, np.float32)               # two full 16-column panels
     expected = sequential_reference(a, b)
     assert expected[0, 0] == np.float32(2.0 ** -145)           # one ulp of x (2^-83) times 2^-62

@@ -45,6 +45,20 @@ def test_broadcasting(op, float_dtype, shapes):
     np.testing.assert_array_equal(as_bits(got), as_bits(contiguous_result(op, a, b)))
 
 
+@pytest.mark.parametrize("n", [4, 37, 1000])
+def test_two_scalar_operands_fill_the_output(op, float_dtype, n):
+    """Both operands broadcast (stride 0) into n outputs: every element is the
+    product of the two scalars.  The vector loops read at most one operand as a
+    scalar; before the float loop sent this case to the scalar kernel they read
+    n elements from behind each scalar (garbage, and a read out of bounds)."""
+    x, y = sample(float_dtype, (2,), seed=n, zeros=False)
+    expected = op.ufunc(x[np.newaxis], y[np.newaxis])              # one element
+    full = op.ufunc(np.broadcast_to(x, (n,)), np.broadcast_to(y, (n,)))
+    assert np.array_equal(as_bits(full), np.broadcast_to(as_bits(expected), (n,)))
+    out = op.ufunc(x, y, out=np.empty(n, float_dtype))             # 0-d operands, 1-d out
+    assert np.array_equal(as_bits(out), np.broadcast_to(as_bits(expected), (n,)))
+
+
 def test_out_argument(op, float_dtype):
     a, b = sample(float_dtype, 50, 1), sample(float_dtype, 50, 2, zeros=False)
     out = np.empty(50, float_dtype)
